@@ -1,0 +1,375 @@
+"""Executing the model's actions on a Playwright page.
+
+The pure part, `plan()`, validates one action and turns it into primitive Playwright calls
+(`Op`s) with keys mapped and coordinates clamped and scaled back to CSS pixels. The page
+classes only perform those calls, take screenshots and wait for the page to settle, so a
+sync and an async executor cannot disagree about what an action means.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image as PILImage
+
+from .loop import Image
+from .protocol import GA_MAX_SIZE
+
+READ_ONLY_ACTIONS = frozenset({"scroll", "wait", "screenshot", "move"})
+MOUSE_BUTTONS = {"left": "left", "right": "right", "wheel": "middle", "middle": "middle"}
+WAIT_MS = 1000
+
+_NAMED_KEYS = {
+    "ctrl": "Control", "control": "Control", "lctrl": "Control", "rctrl": "Control",
+    "alt": "Alt", "option": "Alt", "opt": "Alt", "altgr": "AltGraph",
+    "shift": "Shift", "lshift": "Shift", "rshift": "Shift",
+    "cmd": "Meta", "command": "Meta", "meta": "Meta", "super": "Meta", "win": "Meta",
+    "windows": "Meta", "os": "Meta",
+    "enter": "Enter", "return": "Enter",
+    "esc": "Escape", "escape": "Escape",
+    "space": " ", "spacebar": " ",
+    "tab": "Tab",
+    "backspace": "Backspace", "back_space": "Backspace",
+    "delete": "Delete", "del": "Delete",
+    "insert": "Insert", "ins": "Insert",
+    "home": "Home", "end": "End",
+    "pageup": "PageUp", "page_up": "PageUp", "pgup": "PageUp",
+    "pagedown": "PageDown", "page_down": "PageDown", "pgdn": "PageDown",
+    "arrowleft": "ArrowLeft", "left": "ArrowLeft",
+    "arrowright": "ArrowRight", "right": "ArrowRight",
+    "arrowup": "ArrowUp", "up": "ArrowUp",
+    "arrowdown": "ArrowDown", "down": "ArrowDown",
+    "capslock": "CapsLock", "caps_lock": "CapsLock",
+    "numlock": "NumLock", "scrolllock": "ScrollLock",
+    "printscreen": "PrintScreen", "print": "PrintScreen",
+    "pause": "Pause", "contextmenu": "ContextMenu", "menu": "ContextMenu",
+    "plus": "+", "minus": "-", "slash": "/", "backslash": "\\", "comma": ",",
+    "period": ".", "semicolon": ";", "quote": "'", "backquote": "`", "equal": "=",
+    "bracketleft": "[", "bracketright": "]",
+}
+_NAMED_KEYS.update({f"f{n}": f"F{n}" for n in range(1, 25)})
+
+
+class ActionError(ValueError):
+    """An action the executor cannot perform; its text is sent back to the model."""
+
+
+def map_key(name: Any) -> str:
+    """Map a model key name (ENTER, CTRL, ARROWLEFT, a, /) to Playwright's key name."""
+    if not isinstance(name, str) or not name:
+        raise ActionError(f"key must be a non-empty string, got {name!r}")
+    if len(name) == 1:
+        return name.lower() if name.isalpha() else name
+    mapped = _NAMED_KEYS.get(name.lower().replace(" ", ""))
+    if mapped is None:
+        raise ActionError(f"unknown key {name!r}")
+    return mapped
+
+
+@dataclass(frozen=True)
+class Scale:
+    """From the screenshot the model saw back to CSS pixels of the page."""
+
+    shot_width: int
+    shot_height: int
+    page_width: int
+    page_height: int
+
+    def to_page(self, x: Any, y: Any) -> tuple[float, float]:
+        for value, axis in ((x, "x"), (y, "y")):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ActionError(f"coordinate {axis} must be a number, got {value!r}")
+        x = min(max(float(x), 0.0), self.shot_width - 1.0)
+        y = min(max(float(y), 0.0), self.shot_height - 1.0)
+        return (x * self.page_width / self.shot_width, y * self.page_height / self.shot_height)
+
+    def distance(self, dx: Any, dy: Any) -> tuple[float, float]:
+        for value in (dx, dy):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ActionError(f"scroll distance must be a number, got {value!r}")
+        return (dx * self.page_width / self.shot_width, dy * self.page_height / self.shot_height)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One Playwright call: `target` is mouse, keyboard or page."""
+
+    target: str
+    method: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+
+def _held(keys: Any) -> list[str]:
+    if keys is None:
+        return []
+    if not isinstance(keys, list):
+        raise ActionError(f"keys must be a list of key names, got {keys!r}")
+    return [map_key(k) for k in keys]
+
+
+def _with_keys(held: list[str], ops: list[Op]) -> list[Op]:
+    return (
+        [Op("keyboard", "down", (k,)) for k in held]
+        + ops
+        + [Op("keyboard", "up", (k,)) for k in reversed(held)]
+    )
+
+
+def plan(action: Any, scale: Scale, read_only: bool = False) -> list[Op]:
+    """The Playwright calls that perform `action`; ActionError if it cannot be performed."""
+    if not isinstance(action, dict) or not isinstance(action.get("type"), str):
+        raise ActionError(f"action has no type: {action!r}")
+    kind = action["type"]
+    if read_only and kind not in READ_ONLY_ACTIONS:
+        raise ActionError(
+            f"'{kind}' refused: this is a check or a question, the page must not be changed "
+            "(scrolling is allowed); give your verdict from what you can see"
+        )
+    if kind == "click":
+        button = action.get("button", "left")
+        if button in ("back", "forward"):
+            return [Op("page", "go_back" if button == "back" else "go_forward")]
+        if button not in MOUSE_BUTTONS:
+            raise ActionError(f"unknown mouse button {button!r}")
+        x, y = scale.to_page(action.get("x"), action.get("y"))
+        click = Op("mouse", "click", (x, y), {"button": MOUSE_BUTTONS[button]})
+        return _with_keys(_held(action.get("keys")), [click])
+    if kind == "double_click":
+        x, y = scale.to_page(action.get("x"), action.get("y"))
+        return _with_keys(_held(action.get("keys")), [Op("mouse", "dblclick", (x, y))])
+    if kind == "move":
+        x, y = scale.to_page(action.get("x"), action.get("y"))
+        return _with_keys(_held(action.get("keys")), [Op("mouse", "move", (x, y))])
+    if kind == "drag":
+        path = action.get("path")
+        if not isinstance(path, list) or len(path) < 2:
+            raise ActionError("drag needs a path of at least two points")
+        points = []
+        for point in path:
+            if not isinstance(point, dict):
+                raise ActionError(f"drag path points must be {{x, y}} objects, got {point!r}")
+            points.append(scale.to_page(point.get("x"), point.get("y")))
+        ops = [Op("mouse", "move", points[0]), Op("mouse", "down")]
+        ops += [Op("mouse", "move", p, {"steps": 5}) for p in points[1:]]
+        ops.append(Op("mouse", "up"))
+        return _with_keys(_held(action.get("keys")), ops)
+    if kind == "scroll":
+        x, y = scale.to_page(action.get("x"), action.get("y"))
+        dx, dy = scale.distance(action.get("scroll_x", 0), action.get("scroll_y", 0))
+        ops = [Op("mouse", "move", (x, y)), Op("mouse", "wheel", (dx, dy))]
+        return _with_keys(_held(action.get("keys")), ops)
+    if kind == "type":
+        text = action.get("text")
+        if not isinstance(text, str):
+            raise ActionError(f"type needs text, got {text!r}")
+        return [Op("keyboard", "type", (text,))]
+    if kind == "keypress":
+        keys = _held(action.get("keys"))
+        if not keys:
+            raise ActionError("keypress needs at least one key")
+        if len(keys) == 1:
+            return [Op("keyboard", "press", (keys[0],))]
+        return _with_keys(keys[:-1], [Op("keyboard", "press", (keys[-1],))])
+    if kind == "wait":
+        ms = action.get("ms", WAIT_MS)
+        ms = ms if isinstance(ms, int | float) and not isinstance(ms, bool) else WAIT_MS
+        return [Op("page", "wait_for_timeout", (min(max(ms, 0), 10_000),))]
+    if kind == "screenshot":
+        return []
+    raise ActionError(
+        f"unknown action type {kind!r}; use one of click, double_click, drag, move, scroll, "
+        "type, keypress, wait, screenshot"
+    )
+
+
+def describe(action: Any) -> str:
+    """A short human-readable form of an action, for logs and reports."""
+    if not isinstance(action, dict):
+        return repr(action)
+    kind = action.get("type", "?")
+    if kind in ("click", "double_click", "move"):
+        text = f"{kind} ({action.get('x')}, {action.get('y')})"
+        if kind == "click" and action.get("button", "left") != "left":
+            text += f" {action.get('button')}"
+    elif kind == "scroll":
+        text = (f"scroll at ({action.get('x')}, {action.get('y')}) by "
+                f"({action.get('scroll_x')}, {action.get('scroll_y')})")
+    elif kind == "drag":
+        text = "drag " + " -> ".join(
+            f"({p.get('x')}, {p.get('y')})" for p in action.get("path") or [] if isinstance(p, dict)
+        )
+    elif kind == "type":
+        text = f"type {action.get('text')!r}"
+    elif kind == "keypress":
+        text = "keypress " + "+".join(str(k) for k in action.get("keys") or [])
+    else:
+        text = str(kind)
+    if action.get("keys") and kind != "keypress":
+        text += " holding " + "+".join(str(k) for k in action["keys"])
+    return text
+
+
+def fit(width: int, height: int, limit: tuple[int, int] = GA_MAX_SIZE) -> tuple[int, int]:
+    """The largest size within `limit` with the same aspect ratio (never upscaled)."""
+    factor = min(1.0, limit[0] / width, limit[1] / height)
+    return max(1, round(width * factor)), max(1, round(height * factor))
+
+
+@dataclass(frozen=True)
+class Shot:
+    """A screenshot: what the model is sent, plus how to map its pixels back to the page."""
+
+    png: bytes
+    scale: Scale
+
+    @property
+    def image(self) -> Image:
+        url = "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+        return Image(url, self.scale.shot_width, self.scale.shot_height)
+
+
+def encode_shot(raw_png: bytes, page_size: tuple[int, int] | None,
+                limit: tuple[int, int] = GA_MAX_SIZE) -> Shot:
+    """Scale a raw viewport screenshot down to `limit` when needed and keep the mapping."""
+    with PILImage.open(io.BytesIO(raw_png)) as img:
+        width, height = img.size
+        target = fit(width, height, limit)
+        if target != (width, height):
+            out = io.BytesIO()
+            img.convert("RGB").resize(target, PILImage.Resampling.LANCZOS).save(out, "PNG")
+            png = out.getvalue()
+        else:
+            png = raw_png
+    page_w, page_h = page_size or (width, height)
+    return Shot(png, Scale(target[0], target[1], page_w, page_h))
+
+
+SETTLE_JS = """
+async ({quiet, cap}) => {
+  const st = window.__cuaSettle || (window.__cuaSettle = (() => {
+    const s = {last: performance.now()};
+    new MutationObserver(() => { s.last = performance.now(); }).observe(
+      document, {subtree: true, childList: true, attributes: true, characterData: true});
+    return s;
+  })());
+  const start = performance.now();
+  while (performance.now() - start < cap) {
+    const idle = performance.now() - st.last;
+    if (idle >= quiet) return true;
+    await new Promise(r => setTimeout(r, Math.max(5, quiet - idle)));
+  }
+  return false;
+}
+"""
+
+
+@dataclass
+class SettleConfig:
+    """How long to wait for the page after an action: quiet window and hard cap, in ms."""
+
+    quiet_ms: int = 50
+    cap_ms: int = 3000
+
+
+class PageComputer:
+    """Runs actions on a sync Playwright page and follows new tabs and popups."""
+
+    def __init__(self, page: Any, *, limit: tuple[int, int] = GA_MAX_SIZE,
+                 settle: SettleConfig | None = None) -> None:
+        self.limit = limit
+        self.settle_config = settle or SettleConfig()
+        self._inflight: set[Any] = set()
+        self._pages: list[Any] = []
+        self.page = page
+        self._watch(page)
+        page.context.on("page", self._watch)
+
+    # -- pages -----------------------------------------------------------------
+    def _watch(self, page: Any) -> None:
+        if page in self._pages:
+            return
+        self._pages.append(page)
+        page.on("request", self._request_started)
+        page.on("requestfinished", self._request_ended)
+        page.on("requestfailed", self._request_ended)
+        page.on("close", self._closed)
+
+    def _request_started(self, request: Any) -> None:
+        self._inflight.add(request)
+
+    def _request_ended(self, request: Any) -> None:
+        self._inflight.discard(request)
+
+    def _closed(self, page: Any) -> None:
+        if page in self._pages:
+            self._pages.remove(page)
+
+    def _follow_new_page(self) -> None:
+        open_pages = [p for p in self._pages if not p.is_closed()]
+        if not open_pages:
+            return
+        newest = open_pages[-1]
+        if newest is not self.page or self.page.is_closed():
+            self.page = newest
+            try:
+                self.page.bring_to_front()
+                self.page.wait_for_load_state("domcontentloaded",
+                                              timeout=self.settle_config.cap_ms)
+            except Exception:  # noqa: BLE001 - a slow popup still gets its screenshot
+                pass
+
+    # -- screenshots -----------------------------------------------------------
+    def screenshot(self) -> Shot:
+        raw = self.page.screenshot(type="png", scale="css", animations="disabled",
+                                   caret="initial")
+        return encode_shot(raw, _viewport(self.page), self.limit)
+
+    # -- actions ---------------------------------------------------------------
+    def execute(self, action: dict, scale: Scale, read_only: bool = False) -> None:
+        """Perform one action; raises ActionError for an action the model must hear about."""
+        ops = plan(action, scale, read_only)
+        for op in ops:
+            target = self.page if op.target == "page" else getattr(self.page, op.target)
+            try:
+                getattr(target, op.method)(*op.args, **op.kwargs)
+            except Exception as exc:  # noqa: BLE001 - reported to the model, not a crash
+                if self.page.is_closed():
+                    break
+                raise ActionError(f"{action.get('type')} failed in the browser: {exc}") from exc
+        if ops and action.get("type") not in ("wait", "screenshot"):
+            self.settle()
+
+    def settle(self) -> None:
+        """Wait until navigation is done and the DOM and network are quiet, up to a cap."""
+        deadline = time.monotonic() + self.settle_config.cap_ms / 1000
+        self._follow_new_page()
+        while True:
+            remaining_ms = int((deadline - time.monotonic()) * 1000)
+            if remaining_ms <= 0:
+                return
+            try:
+                self.page.wait_for_load_state("domcontentloaded", timeout=remaining_ms)
+                self.page.evaluate(
+                    SETTLE_JS, {"quiet": self.settle_config.quiet_ms, "cap": remaining_ms}
+                )
+            except Exception:  # noqa: BLE001 - navigation replaced the document; try again
+                if self.page.is_closed():
+                    self._follow_new_page()
+                    if self.page.is_closed():
+                        return
+                continue
+            if not self._inflight:
+                return
+            self.page.wait_for_timeout(10)
+
+
+def _viewport(page: Any) -> tuple[int, int] | None:
+    size = page.viewport_size
+    if size:
+        return size["width"], size["height"]
+    return None

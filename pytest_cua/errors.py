@@ -1,0 +1,78 @@
+"""Exceptions that decide how a CUA step shows up in pytest.
+
+Product failures subclass AssertionError so pytest reports them as ordinary test
+failures; infrastructure problems (provider, configuration) do not, so they are
+reported as errors and never mistaken for a bug in the application under test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class CuaError(Exception):
+    """Base class of every exception pytest-cua raises."""
+
+
+class CuaStepFailed(CuaError, AssertionError):
+    """The model reported that it could not do the step."""
+
+    def __init__(self, instruction: str, reason: str, result: Any = None) -> None:
+        self.instruction = instruction
+        self.reason = reason
+        self.result = result
+        super().__init__(f"CUA step failed: {instruction!r}\nmodel's reason: {reason}")
+
+
+class CuaCheckFailed(CuaStepFailed):
+    """The model judged the claim of a `check` to be false."""
+
+    def __init__(self, instruction: str, reason: str, result: Any = None) -> None:
+        super().__init__(instruction, reason, result)
+        self.args = (f"CUA check failed: {instruction!r}\nmodel's reason: {reason}",)
+
+
+class CuaMaxStepsExceeded(CuaError, AssertionError):
+    """The model needed more turns than max_steps allows for one step."""
+
+    def __init__(self, instruction: str, max_steps: int, result: Any = None) -> None:
+        self.instruction = instruction
+        self.max_steps = max_steps
+        self.result = result
+        super().__init__(
+            f"CUA step {instruction!r} did not finish within max_steps={max_steps} model turns; "
+            "raise it with @pytest.mark.cua(max_steps=N) or --cua-max-steps if the step is long"
+        )
+
+
+class CuaSafetyCheckFailed(CuaError, AssertionError):
+    """The model raised a safety check that the policy does not allow; nothing was executed."""
+
+    def __init__(self, instruction: str, checks: Sequence[dict], policy: str,
+                 result: Any = None) -> None:
+        self.instruction = instruction
+        self.checks = list(checks)
+        self.policy = policy
+        self.result = result
+        lines = "\n".join(
+            f"  - id={c.get('id')} code={c.get('code')} message={c.get('message')}"
+            for c in self.checks
+        )
+        super().__init__(
+            f"CUA safety check not allowed by policy {policy!r} during {instruction!r}; "
+            f"the action was not executed:\n{lines}\n"
+            "allow codes with --cua-safety-policy=CODE[,CODE] or "
+            "@pytest.mark.cua(safety_policy=...) only if the page is trusted"
+        )
+
+
+class CuaProviderError(CuaError):
+    """The model service failed (unreachable, refused, 5xx, timeout, malformed reply).
+
+    Not an AssertionError: this is infrastructure, not a product bug.
+    """
+
+
+class CuaConfigError(CuaError):
+    """Settings or credentials are missing or wrong; raised before any browser work."""

@@ -1,0 +1,196 @@
+"""pytest hooks, options and fixtures: how pytest-cua plugs into pytest and pytest-playwright.
+
+Modelled on pytest_playwright: one option group, overridable fixtures layered on `page`
+(`cua_settings` -> `cua_client` -> `cua_agent`), and outcomes adjusted in the report hooks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from . import providers
+from .agent import CuaAgent
+from .errors import CuaConfigError, CuaProviderError
+from .settings import (
+    CACHE_MODES,
+    HISTORY_MODES,
+    MARKER_KEYS,
+    PROVIDERS,
+    SPECS,
+    TOOLS,
+    SettingError,
+    Settings,
+    resolve,
+)
+from .trail import Trail
+
+_CLIENTS_KEY = pytest.StashKey[dict]()
+_TRAIL_KEY = pytest.StashKey[Trail]()
+INFRASTRUCTURE_ERRORS = (CuaProviderError, CuaConfigError)
+
+_HELP = {
+    "provider": "model provider: openai, azure, or auto (azure when AZURE_OPENAI_ENDPOINT is set)",
+    "model": "model name, or Azure deployment name (default computer-use-preview)",
+    "tool": "computer tool variant: preview (computer_use_preview), ga (computer), or auto "
+            "(by model name)",
+    "max_steps": "model turns allowed per step (default 30)",
+    "safety_policy": "fail (default), acknowledge, or a comma list of safety check codes to "
+                     "acknowledge",
+    "allowed_domains": "a host the browser may visit (repeatable)",
+    "cache": "cassettes: off, record, auto, replay (default off)",
+    "cache_dir": "where cassettes live, relative to rootdir (default cua_cassettes)",
+    "trail_dir": "also write one standalone HTML trail per test into this folder",
+    "timeout": "seconds per model request (default 120)",
+    "history": "server (chain with previous_response_id, default) or manual (resend items)",
+}
+_CHOICES = {"provider": PROVIDERS, "tool": TOOLS, "cache": CACHE_MODES, "history": HISTORY_MODES}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cua", "pytest-cua (AI-driven UI steps)")
+    for spec in SPECS:
+        kwargs: dict[str, Any] = {"dest": f"cua_{spec.name}", "default": None,
+                                  "help": _HELP[spec.name] + f" [env {spec.env}]"}
+        if spec.name in _CHOICES:
+            kwargs["choices"] = _CHOICES[spec.name]
+        if spec.name == "allowed_domains":
+            kwargs["action"] = "append"
+        group.addoption(spec.option, **kwargs)
+        parser.addini(spec.ini, _HELP[spec.name], default=None,
+                      type="linelist" if spec.name == "allowed_domains" else "string")
+
+
+def _cli_and_ini(config: pytest.Config) -> tuple[dict, dict]:
+    cli = {spec.name: config.getoption(f"cua_{spec.name}") for spec in SPECS}
+    ini = {spec.name: config.getini(spec.ini) for spec in SPECS}
+    return cli, ini
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "cua(" + ", ".join(f"{k}=..." for k in MARKER_KEYS) + "): pytest-cua settings for one "
+        "test, overriding command line, ini and environment",
+    )
+    cli, ini = _cli_and_ini(config)
+    try:
+        resolve(cli=cli, ini=ini, env=os.environ)
+    except SettingError as exc:
+        raise pytest.UsageError(f"pytest-cua: {exc}") from None
+    config.stash[_CLIENTS_KEY] = {}
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for client in config.stash.get(_CLIENTS_KEY, {}).values():
+        close = getattr(client, "close", None)
+        if close is not None:
+            close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Credentials are checked when `cua_client` is set up. Put it before the browser
+    # fixtures so that a missing key errors out before any page is opened.
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if not names or "cua_agent" not in names or "cua_client" not in names:
+            continue
+        browser_fixtures = [n for n in ("new_context", "context", "page") if n in names]
+        if not browser_fixtures:
+            continue
+        first = min(names.index(n) for n in browser_fixtures)
+        if names.index("cua_client") > first:
+            names.remove("cua_client")
+            names.insert(first, "cua_client")
+        # The fake server sets the environment the client is built from.
+        if "cua_fake_server" in names and names.index("cua_fake_server") > first:
+            names.remove("cua_fake_server")
+            names.insert(first, "cua_fake_server")
+
+
+def settings_for(item: pytest.Item) -> Settings:
+    """The settings of one test: its `cua` marker over command line, ini and environment."""
+    marker: dict[str, Any] = {}
+    for mark in reversed(list(item.iter_markers("cua"))):
+        if mark.args:
+            raise CuaConfigError(
+                "@pytest.mark.cua takes keyword arguments only, e.g. "
+                "@pytest.mark.cua(max_steps=10)"
+            )
+        marker.update(mark.kwargs)
+    cli, ini = _cli_and_ini(item.config)
+    try:
+        return resolve(cli=cli, ini=ini, env=os.environ, marker=marker)
+    except SettingError as exc:
+        raise CuaConfigError(str(exc)) from None
+
+
+@pytest.fixture
+def cua_settings(request: pytest.FixtureRequest) -> Settings:
+    """Resolved pytest-cua settings for this test; override to compute them yourself."""
+    return settings_for(request.node)
+
+
+@pytest.fixture
+def cua_client(request: pytest.FixtureRequest, cua_settings: Settings) -> Any:
+    """The SDK client (one per provider configuration per worker, so connections are reused)."""
+    clients = request.config.stash[_CLIENTS_KEY]
+    key = providers.client_key(cua_settings, os.environ)
+    if key not in clients:
+        clients[key] = providers.build_client(cua_settings, os.environ)
+    return clients[key]
+
+
+@pytest.fixture
+def cua_agent(request: pytest.FixtureRequest, cua_client: Any, cua_settings: Settings,
+              page: Any) -> CuaAgent:
+    """A computer-use agent on pytest-playwright's `page`; one conversation per test."""
+    trail = Trail(nodeid=request.node.nodeid)
+    request.node.stash[_TRAIL_KEY] = trail
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    verbose = request.config.get_verbosity() > 0 and reporter is not None
+
+    def on_turn(step: Any, turn: Any) -> None:
+        actions = "; ".join(a.description for a in turn.actions) or ", ".join(
+            c["name"] for c in turn.function_calls) or "text"
+        reporter.write_line(
+            f"    cua {step.kind} #{step.index + 1} turn {turn.index + 1}: {actions} "
+            f"({turn.seconds:.2f}s)"
+        )
+
+    return CuaAgent(page, cua_client, cua_settings, trail=trail,
+                    on_turn=on_turn if verbose else None)
+
+
+def trail_of(item: pytest.Item) -> Trail | None:
+    """The trail recorded for a test, for reporters and users' own hooks."""
+    return item.stash.get(_TRAIL_KEY, None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Generator:
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is not None and call.excinfo.errisinstance(INFRASTRUCTURE_ERRORS):
+        report.cua_infrastructure = True
+    if report.when == "call":
+        trail = trail_of(item)
+        if trail is not None and trail.steps:
+            report.user_properties.extend([
+                ("cua_steps", len(trail.steps)),
+                ("cua_turns", trail.turns),
+                ("cua_input_tokens", trail.input_tokens),
+                ("cua_output_tokens", trail.output_tokens),
+                ("cua_model", trail.model),
+            ])
+
+
+def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
+    # A provider or configuration failure during the test body is infrastructure: show it
+    # as an error, like a fixture failure, never as a failed product check.
+    if getattr(report, "cua_infrastructure", False) and report.when == "call" and report.failed:
+        return "error", "E", "ERROR"
+    return None

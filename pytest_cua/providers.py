@@ -1,0 +1,135 @@
+"""Building the OpenAI / Azure OpenAI client from the environment, and calling it.
+
+Credentials use the names the SDKs already read, so a team's existing CI secrets work
+unchanged. Provider failures become CuaProviderError (an error, never a test failure)
+with the kind of fault and the request id in the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import openai
+
+from .errors import CuaConfigError, CuaProviderError
+from .settings import Settings
+
+AZURE_SCOPE = "https://cognitiveservices.azure.com/.default"
+DEFAULT_AZURE_API_VERSION = "2025-03-01-preview"
+MAX_RETRIES = 2
+
+
+def resolve_provider(settings: Settings, env: Mapping[str, str]) -> str:
+    if settings.provider != "auto":
+        return settings.provider
+    return "azure" if env.get("AZURE_OPENAI_ENDPOINT") else "openai"
+
+
+def client_key(settings: Settings, env: Mapping[str, str]) -> tuple:
+    """What makes two clients interchangeable, so one can be reused across tests."""
+    names = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT",
+             "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION")
+    return (resolve_provider(settings, env), settings.timeout,
+            *(env.get(n) for n in names))
+
+
+def build_client(settings: Settings, env: Mapping[str, str],
+                 credential: Any = None) -> openai.OpenAI:
+    """An SDK client for the configured provider; CuaConfigError names what to set.
+
+    `credential` lets a caller supply an azure-identity credential (tests, or users with
+    a credential other than DefaultAzureCredential).
+    """
+    provider = resolve_provider(settings, env)
+    common: dict[str, Any] = {"timeout": settings.timeout, "max_retries": MAX_RETRIES}
+    if provider == "openai":
+        key = env.get("OPENAI_API_KEY")
+        if not key:
+            raise CuaConfigError(
+                "no OpenAI credentials: set OPENAI_API_KEY (and OPENAI_BASE_URL for a proxy or "
+                "compatible endpoint), or set AZURE_OPENAI_ENDPOINT to use Azure OpenAI, or run "
+                "from recorded cassettes with --cua-cache=replay"
+            )
+        return openai.OpenAI(api_key=key, base_url=env.get("OPENAI_BASE_URL") or None, **common)
+
+    endpoint = (env.get("AZURE_OPENAI_ENDPOINT") or "").rstrip("/")
+    if not endpoint:
+        raise CuaConfigError(
+            "provider 'azure' needs AZURE_OPENAI_ENDPOINT (https://<resource>.openai.azure.com), "
+            "plus AZURE_OPENAI_API_KEY or a Microsoft Entra ID login usable by "
+            "azure.identity.DefaultAzureCredential"
+        )
+    key = env.get("AZURE_OPENAI_API_KEY")
+    token_provider = None
+    if not key:
+        token_provider = _token_provider(credential)
+    api_version = env.get("OPENAI_API_VERSION") or DEFAULT_AZURE_API_VERSION
+    if endpoint.endswith("/openai/v1") or api_version in ("v1", "latest", "preview"):
+        # The v1 surface is OpenAI-compatible: plain client, key or Entra token as bearer.
+        base = endpoint if endpoint.endswith("/openai/v1") else f"{endpoint}/openai/v1"
+        return openai.OpenAI(
+            base_url=base + "/", api_key=key or token_provider,
+            default_headers={"api-key": key} if key else None, **common,
+        )
+    return openai.AzureOpenAI(
+        azure_endpoint=endpoint, api_version=api_version, api_key=key,
+        azure_ad_token_provider=token_provider, **common,
+    )
+
+
+def _token_provider(credential: Any) -> Any:
+    try:
+        from azure.identity import DefaultAzureCredential, get_bearer_token_provider
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise CuaConfigError(
+            "AZURE_OPENAI_API_KEY is not set and azure-identity is not installed: "
+            "set the key or `pip install azure-identity`"
+        ) from exc
+    return get_bearer_token_provider(credential or DefaultAzureCredential(), AZURE_SCOPE)
+
+
+def describe_error(exc: BaseException) -> str:
+    """Which fault it was, with the request id, and what to do about it."""
+    request_id = getattr(exc, "request_id", None)
+    suffix = f" (request id {request_id})" if request_id else ""
+    if isinstance(exc, openai.APITimeoutError):
+        return f"the model service timed out{suffix}; raise --cua-timeout or retry"
+    if isinstance(exc, openai.APIConnectionError):
+        return f"cannot reach the model service: {exc}{suffix}; check OPENAI_BASE_URL / " \
+               "AZURE_OPENAI_ENDPOINT and the network"
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return f"the model service refused the credentials ({exc.status_code}){suffix}; " \
+               "check the API key or Entra ID role"
+    if isinstance(exc, openai.RateLimitError):
+        return f"rate limited by the model service (429) after {MAX_RETRIES} retries{suffix}"
+    if isinstance(exc, openai.NotFoundError):
+        return f"model or deployment not found (404){suffix}: {_message(exc)}; check --cua-model"
+    if isinstance(exc, openai.APIStatusError):
+        return f"the model service answered HTTP {exc.status_code}{suffix}: {_message(exc)}"
+    if isinstance(exc, openai.APIResponseValidationError | ValueError):
+        return f"malformed response from the model service{suffix}: {exc}"
+    return f"{type(exc).__name__}: {exc}{suffix}"
+
+
+def _message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+    return str(getattr(exc, "message", exc))
+
+
+def create_response(client: Any, request: dict) -> Any:
+    try:
+        return client.responses.create(**request)
+    except (openai.OpenAIError, ValueError) as exc:
+        raise CuaProviderError(describe_error(exc)) from exc
+
+
+async def acreate_response(client: Any, request: dict) -> Any:
+    try:
+        return await client.responses.create(**request)
+    except (openai.OpenAIError, ValueError) as exc:
+        raise CuaProviderError(describe_error(exc)) from exc

@@ -1,0 +1,192 @@
+"""Settings and their resolution: marker > command line > ini > environment > default.
+
+Kept free of pytest so the precedence rules can be tested with plain dicts; the plugin
+feeds it the values it read from pytest's config and the test's `cua` marker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+PROVIDERS = ("auto", "openai", "azure")
+TOOLS = ("auto", "preview", "ga")
+CACHE_MODES = ("off", "record", "auto", "replay")
+HISTORY_MODES = ("server", "manual")
+DEFAULT_MODEL = "computer-use-preview"
+
+
+class SettingError(ValueError):
+    """A setting has a value that cannot be used; the message names where it came from."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    provider: str = "auto"
+    model: str = DEFAULT_MODEL
+    tool: str = "auto"
+    max_steps: int = 30
+    safety_policy: str = "fail"
+    allowed_domains: tuple[str, ...] = ()
+    cache: str = "off"
+    cache_dir: str = "cua_cassettes"
+    trail_dir: str | None = None
+    timeout: float = 120.0
+    history: str = "server"
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def tool_variant(self) -> str:
+        """`preview` or `ga`: forced by the tool setting, otherwise chosen by model name."""
+        if self.tool != "auto":
+            return self.tool
+        return "preview" if "computer-use-preview" in self.model.lower() else "ga"
+
+
+def _choice(choices: Sequence[str]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = str(value).strip().lower()
+        if text not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+        return text
+
+    return parse
+
+
+def _positive_int(value: Any) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"expected a positive whole number, got {value!r}") from None
+    if number < 1:
+        raise ValueError(f"expected a positive whole number, got {value!r}")
+    return number
+
+
+def _positive_float(value: Any) -> float:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ValueError(f"expected a number of seconds, got {value!r}") from None
+    if number <= 0:
+        raise ValueError(f"expected a positive number of seconds, got {value!r}")
+    return number
+
+
+def _text(value: Any) -> str:
+    text = str(value).strip()
+    if not text:
+        raise ValueError("expected a non-empty value")
+    return text
+
+
+_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def parse_safety_policy(value: Any) -> str:
+    """`fail`, `acknowledge`, or a comma list of safety check codes to acknowledge."""
+    text = str(value).strip()
+    if text.lower() in ("fail", "acknowledge"):
+        return text.lower()
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    bad = [c for c in codes if not _CODE.match(c)]
+    if not codes or bad:
+        raise ValueError(
+            "expected 'fail', 'acknowledge' or a comma list of safety check codes such as "
+            f"'malicious_instructions,irrelevant_domain', got {value!r}"
+        )
+    return ",".join(codes)
+
+
+_HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$", re.IGNORECASE)
+
+
+def _domains(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items = re.split(r"[,\s]+", value)
+    else:
+        items = [str(v) for v in value]
+    domains = tuple(d.strip().lower() for d in items if d and d.strip())
+    bad = [d for d in domains if not _HOST.match(d)]
+    if bad:
+        raise ValueError(f"expected host names such as 'example.com' or '*.example.com', got {bad}")
+    return domains
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    parse: Callable[[Any], Any]
+    option: str
+    ini: str
+    env: str
+    marker: bool = False
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("provider", _choice(PROVIDERS), "--cua-provider", "cua_provider", "CUA_PROVIDER"),
+    Spec("model", _text, "--cua-model", "cua_model", "CUA_MODEL", marker=True),
+    Spec("tool", _choice(TOOLS), "--cua-tool", "cua_tool", "CUA_TOOL", marker=True),
+    Spec("max_steps", _positive_int, "--cua-max-steps", "cua_max_steps", "CUA_MAX_STEPS",
+         marker=True),
+    Spec("safety_policy", parse_safety_policy, "--cua-safety-policy", "cua_safety_policy",
+         "CUA_SAFETY_POLICY", marker=True),
+    Spec("allowed_domains", _domains, "--cua-allowed-domain", "cua_allowed_domains",
+         "CUA_ALLOWED_DOMAINS", marker=True),
+    Spec("cache", _choice(CACHE_MODES), "--cua-cache", "cua_cache", "CUA_CACHE", marker=True),
+    Spec("cache_dir", _text, "--cua-cache-dir", "cua_cache_dir", "CUA_CACHE_DIR"),
+    Spec("trail_dir", _text, "--cua-trail-dir", "cua_trail_dir", "CUA_TRAIL_DIR"),
+    Spec("timeout", _positive_float, "--cua-timeout", "cua_timeout", "CUA_TIMEOUT", marker=True),
+    Spec("history", _choice(HISTORY_MODES), "--cua-history", "cua_history", "CUA_HISTORY",
+         marker=True),
+)
+SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
+MARKER_KEYS = tuple(spec.name for spec in SPECS if spec.marker)
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value != "" and value != [] and value != ()
+
+
+def resolve(
+    *,
+    cli: Mapping[str, Any] | None = None,
+    ini: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    marker: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build Settings from the four sources, highest precedence first.
+
+    `cli` and `ini` are keyed by setting name; `env` is the process environment; `marker`
+    holds the keyword arguments of `@pytest.mark.cua`. Raises SettingError naming the
+    source of the first bad value.
+    """
+    cli, ini, env, marker = cli or {}, ini or {}, env or {}, marker or {}
+    unknown = sorted(set(marker) - set(MARKER_KEYS))
+    if unknown:
+        raise SettingError(
+            f"@pytest.mark.cua got unknown argument(s) {', '.join(unknown)}; "
+            f"known: {', '.join(MARKER_KEYS)}"
+        )
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for spec in SPECS:
+        layers = (
+            ("@pytest.mark.cua", spec.name, marker.get(spec.name)),
+            ("command line", spec.option, cli.get(spec.name)),
+            ("ini", spec.ini, ini.get(spec.name)),
+            ("environment", spec.env, env.get(spec.env)),
+        )
+        for source, label, raw in layers:
+            if not _given(raw):
+                continue
+            try:
+                values[spec.name] = spec.parse(raw)
+            except ValueError as exc:
+                raise SettingError(f"bad value for {label} ({source}): {exc}") from None
+            sources[spec.name] = source
+            break
+    return dataclasses.replace(Settings(), **values, sources=sources)

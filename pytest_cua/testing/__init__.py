@@ -1,0 +1,62 @@
+"""Test support for pytest-cua: a scripted fake Responses API server and its fixture.
+
+Enable the fixture with `pytest_plugins = ["pytest_cua.testing"]` in a conftest.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .script import (
+    ComputerCall,
+    Fault,
+    Turn,
+    answer,
+    click,
+    computer_call,
+    double_click,
+    drag,
+    fault,
+    function_call,
+    keypress,
+    message,
+    move,
+    raw,
+    reasoning,
+    safety_check,
+    screenshot,
+    scroll,
+    turn,
+    type_text,
+    verdict,
+    wait,
+)
+from .server import FakeResponsesServer, RecordedRequest, decode_image
+
+__all__ = [
+    "ComputerCall", "Fault", "FakeResponsesServer", "RecordedRequest", "Turn", "answer",
+    "click", "computer_call", "cua_fake_server", "decode_image", "double_click", "drag",
+    "fault", "function_call", "keypress", "message", "move", "raw", "reasoning",
+    "safety_check", "screenshot", "scroll", "turn", "type_text", "verdict", "wait",
+]
+
+FAKE_API_KEY = "sk-fake-pytest-cua"
+_PROVIDER_VARS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION",
+                  "CUA_PROVIDER")
+
+
+@pytest.fixture
+def cua_fake_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeResponsesServer]:
+    """A fake Responses API for this test, with OPENAI_BASE_URL/OPENAI_API_KEY pointing at it.
+
+    Fails the test at teardown if the plugin broke the protocol.
+    """
+    with FakeResponsesServer() as server:
+        for name in _PROVIDER_VARS:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", FAKE_API_KEY)
+        yield server
+    server.assert_clean()

@@ -1,0 +1,449 @@
+"""A scripted fake Responses API server: real HTTP, real wire format, strict checks.
+
+The real `openai` SDK talks to it through OPENAI_BASE_URL (or as AzureOpenAI through
+AZURE_OPENAI_ENDPOINT). Every request is checked against the SDK's own request types and
+against the computer-use protocol rules (every call id answered, screenshots real images
+of the declared size, safety checks acknowledged with matching ids, `truncation` for the
+preview tool); every response is built and validated with the SDK's `Response` type. A
+violation is answered with HTTP 400 and kept in `server.errors`, so it fails loudly.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import json
+import threading
+import time
+import typing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from openai.types.responses import Response, ResponseInputItemParam, ToolParam
+from openai.types.responses.response_create_params import ResponseCreateParamsNonStreaming
+from PIL import Image
+from pydantic import TypeAdapter, ValidationError
+
+from .script import ComputerCall, Fault, Turn
+
+GA_LIMIT = (1440, 900)
+
+
+def _members(union: Any) -> dict[str, type]:
+    """Map each TypedDict of an SDK union to the literal of its `type` key."""
+    out: dict[str, type] = {}
+    for member in typing.get_args(union):
+        hint = typing.get_type_hints(member).get("type")
+        for literal in _literals(hint):
+            out.setdefault(literal, member)
+    return out
+
+
+def _literals(hint: Any) -> list[str]:
+    if hint is None:
+        return []
+    if typing.get_origin(hint) is typing.Literal:
+        return [a for a in typing.get_args(hint) if isinstance(a, str)]
+    return [lit for arg in typing.get_args(hint) for lit in _literals(arg)]
+
+
+_ITEM_TYPES = _members(ResponseInputItemParam)
+_TOOL_TYPES = _members(ToolParam)
+_ADAPTERS: dict[type, TypeAdapter] = {}
+_BODY_KEYS = (ResponseCreateParamsNonStreaming.__required_keys__
+              | ResponseCreateParamsNonStreaming.__optional_keys__)
+
+
+def _check_typed(value: Any, cls: type, where: str) -> list[str]:
+    """Errors of `value` against an SDK TypedDict: unknown keys and pydantic validation."""
+    if not isinstance(value, dict):
+        return [f"{where}: expected an object, got {type(value).__name__}"]
+    known = cls.__required_keys__ | cls.__optional_keys__
+    errors = [f"{where}: unknown field {key!r} for {cls.__name__}"
+              for key in value if key not in known]
+    adapter = _ADAPTERS.setdefault(cls, TypeAdapter(cls))
+    try:
+        adapter.validate_python(value)
+    except ValidationError as exc:
+        for err in exc.errors()[:5]:
+            loc = ".".join(str(p) for p in err["loc"])
+            errors.append(f"{where}.{loc}: {err['msg']} (SDK type {cls.__name__})")
+    return errors
+
+
+def decode_image(url: Any) -> tuple[str, tuple[int, int]]:
+    """(format, size) of a data-URL image; ValueError if it is not a real image."""
+    if not isinstance(url, str) or not url.startswith("data:image/"):
+        raise ValueError(f"not a data:image URL: {str(url)[:40]!r}")
+    header, _, payload = url.partition(",")
+    if ";base64" not in header:
+        raise ValueError("image data URL is not base64")
+    data = base64.b64decode(payload, validate=True)
+    with Image.open(io.BytesIO(data)) as img:
+        img.load()
+        return (img.format or "?").lower(), img.size
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the server received it, for tests to inspect."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+    errors: list[str] = field(default_factory=list)
+    response: dict | None = None
+    status: int = 200
+
+    @property
+    def input(self) -> list[dict]:
+        value = (self.body or {}).get("input") if isinstance(self.body, dict) else None
+        return value if isinstance(value, list) else []
+
+    def items(self, kind: str) -> list[dict]:
+        return [i for i in self.input if isinstance(i, dict) and i.get("type") == kind]
+
+    def images(self) -> list[str]:
+        """Data URLs of all images in the request: user messages and call outputs."""
+        urls = []
+        for item in self.input:
+            if not isinstance(item, dict):
+                continue
+            if item.get("type") == "computer_call_output":
+                urls.append(item.get("output", {}).get("image_url"))
+            for part in item.get("content", []) if isinstance(item.get("content"), list) else []:
+                if isinstance(part, dict) and part.get("type") == "input_image":
+                    urls.append(part.get("image_url"))
+        return urls
+
+    def texts(self) -> list[str]:
+        return [part.get("text", "") for item in self.input if isinstance(item, dict)
+                for part in (item.get("content") if isinstance(item.get("content"), list) else [])
+                if isinstance(part, dict) and part.get("type") == "input_text"]
+
+
+@dataclass
+class _Issued:
+    """What a response asked for, so the next request can be checked against it."""
+
+    calls: dict[str, str]  # call_id -> item type
+    checks: dict[str, list[dict]]  # call_id -> pending safety checks
+
+
+class FakeResponsesServer:
+    """Serves scripted model turns at /v1/responses, /openai/responses, /openai/v1/responses."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._turns: list[Turn | Fault | Callable[[RecordedRequest], Any]] = []
+        self.requests: list[RecordedRequest] = []
+        self.errors: list[str] = []
+        self.delay = 0.0
+        self._issued: dict[str, _Issued] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def openai_base_url(self) -> str:
+        return self.url + "/v1"
+
+    def start(self) -> FakeResponsesServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
+                                        name="cua-fake-responses")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> FakeResponsesServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ scripting
+    def script(self, *turns: Turn | Fault | Callable[[RecordedRequest], Any]) -> None:
+        """Queue model turns, served in order, one per request."""
+        with self._lock:
+            self._turns.extend(turns)
+
+    @property
+    def remaining(self) -> int:
+        return len(self._turns)
+
+    def assert_clean(self) -> None:
+        """Raise AssertionError listing every protocol error the server saw."""
+        if self.errors:
+            raise AssertionError("fake Responses API saw protocol errors:\n- "
+                                 + "\n- ".join(self.errors))
+
+    # ------------------------------------------------------------------ HTTP
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                server._handle(self)
+
+            def do_GET(self) -> None:
+                self._reply(404, {"error": {"message": "not found", "type": "not_found"}})
+
+            def _reply(self, status: int, body: Any, headers: dict | None = None) -> None:
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+    def _handle(self, handler: Any) -> None:
+        parts = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw_body = handler.rfile.read(length)
+        try:
+            body = json.loads(raw_body or b"null")
+        except ValueError:
+            body = None
+        request = RecordedRequest(
+            method="POST", path=parts.path, query=parse_qs(parts.query),
+            headers={k.lower(): v for k, v in handler.headers.items()}, body=body,
+        )
+        with self._lock:
+            self.requests.append(request)
+            if not parts.path.endswith("/responses"):
+                request.status = 404
+                handler._reply(404, {"error": {"message": f"no route {parts.path}"}})
+                return
+            request.errors = self._check_request(body)
+            scripted = self._turns.pop(0) if self._turns and not request.errors else None
+            if not request.errors and scripted is None:
+                request.errors = ["no scripted model turn left for this request"]
+            if request.errors:
+                self.errors.extend(request.errors)
+                request.status = 400
+                payload = {"error": {"message": "fake server: " + "; ".join(request.errors),
+                                     "type": "invalid_request_error", "code": "protocol_error"}}
+                handler._reply(400, payload)
+                return
+            if callable(scripted):
+                scripted = scripted(request)
+            delay = self.delay + getattr(scripted, "delay", 0.0)
+            if isinstance(scripted, Fault):
+                status, reply, headers = scripted.status, scripted.body, scripted.headers
+                if reply is None:
+                    reply = {"error": {"message": f"scripted fault {status}", "type": "server_error"}}
+            else:
+                status, reply, headers = 200, self._build_response(body, scripted), {}
+            request.status = status
+            request.response = reply if isinstance(reply, dict) else None
+        if delay:
+            time.sleep(delay)
+        handler._reply(status, reply if isinstance(reply, dict | bytes) else str(reply).encode(),
+                       headers)
+
+    # ------------------------------------------------------------------ checks
+    def _check_request(self, body: Any) -> list[str]:
+        if not isinstance(body, dict):
+            return ["request body is not a JSON object"]
+        errors = [f"request: unknown field {key!r} for ResponseCreateParams"
+                  for key in body if key not in _BODY_KEYS]
+        if not body.get("model"):
+            errors.append("request: 'model' is missing")
+        tools = body.get("tools") or []
+        items = body.get("input")
+        if not isinstance(items, list) or not items:
+            return [*errors, "request: 'input' must be a non-empty list of items"]
+        for n, tool in enumerate(tools):
+            cls = _TOOL_TYPES.get(tool.get("type")) if isinstance(tool, dict) else None
+            errors += (_check_typed(tool, cls, f"tools[{n}]") if cls
+                       else [f"tools[{n}]: unknown tool type {tool!r}"])
+        for n, item in enumerate(items):
+            kind = item.get("type", "message") if isinstance(item, dict) else None
+            cls = _ITEM_TYPES.get(kind) if kind else None
+            if kind == "message" and isinstance(item, dict) and "type" not in item:
+                from openai.types.responses import EasyInputMessageParam
+                cls = EasyInputMessageParam
+            errors += (_check_typed(item, cls, f"input[{n}]") if cls
+                       else [f"input[{n}]: unknown input item {str(item)[:80]}"])
+        if errors:
+            return errors
+
+        computer = [t for t in tools if t.get("type") in ("computer_use_preview", "computer")]
+        if len(computer) != 1:
+            return [f"request: expected exactly one computer tool, got {len(computer)}"]
+        tool = computer[0]
+        if tool["type"] == "computer_use_preview":
+            if body.get("truncation") != "auto":
+                errors.append("request: the computer_use_preview tool requires truncation='auto'")
+            size, exact = (tool.get("display_width"), tool.get("display_height")), True
+        else:
+            size, exact = GA_LIMIT, False
+        errors += self._check_images(items, size, exact)
+        errors += self._check_answers(body, items)
+        return errors
+
+    def _check_images(self, items: list[dict], size: tuple, exact: bool) -> list[str]:
+        errors = []
+        recorded = RecordedRequest("POST", "", {}, {}, {"input": items})
+        for url in recorded.images():
+            try:
+                fmt, got = decode_image(url)
+            except Exception as exc:  # noqa: BLE001 - any decode failure is a protocol error
+                errors.append(f"screenshot is not a real image: {exc}")
+                continue
+            if exact and got != tuple(size):
+                errors.append(f"screenshot is {got[0]}x{got[1]} but the computer tool declares "
+                              f"display {size[0]}x{size[1]}")
+            if not exact and (got[0] > size[0] or got[1] > size[1]):
+                errors.append(f"screenshot {got[0]}x{got[1]} exceeds the GA limit "
+                              f"{size[0]}x{size[1]}")
+        return errors
+
+    def _check_answers(self, body: dict, items: list[dict]) -> list[str]:
+        errors = []
+        outputs = {i.get("call_id"): i for i in items
+                   if i.get("type") in ("computer_call_output", "function_call_output")}
+        previous = body.get("previous_response_id")
+        owed: dict[str, str] = {}
+        checks: dict[str, list[dict]] = {}
+        if previous:
+            issued = self._issued.get(previous)
+            if issued is None:
+                return [f"previous_response_id {previous!r} is not a response of this server"]
+            owed, checks = dict(issued.calls), issued.checks
+        else:
+            # Manual history: the calls are in the input; all of them must be answered.
+            for item in items:
+                if item.get("type") in ("computer_call", "function_call"):
+                    owed[item.get("call_id")] = item["type"]
+                    issued = next((v for v in self._issued.values()
+                                   if item.get("call_id") in v.checks), None)
+                    if issued:
+                        checks[item["call_id"]] = issued.checks[item["call_id"]]
+        for call_id, kind in owed.items():
+            answer = outputs.get(call_id)
+            if answer is None:
+                errors.append(f"{kind} {call_id} was not answered")
+                continue
+            wanted = "computer_call_output" if kind == "computer_call" else "function_call_output"
+            if answer.get("type") != wanted:
+                errors.append(f"{kind} {call_id} answered with {answer.get('type')}")
+            if kind == "computer_call":
+                pending = checks.get(call_id, [])
+                acked = answer.get("acknowledged_safety_checks") or []
+                want = sorted((c["id"], c.get("code"), c.get("message")) for c in pending)
+                got = sorted((c.get("id"), c.get("code"), c.get("message")) for c in acked)
+                if want != got:
+                    errors.append(f"computer_call {call_id}: pending safety checks {want} "
+                                  f"but acknowledged {got}")
+        for call_id in outputs:
+            if call_id not in owed:
+                errors.append(f"output for unknown call_id {call_id!r}")
+        return errors
+
+    # ------------------------------------------------------------------ responses
+    def _next_id(self, prefix: str) -> str:
+        return f"{prefix}_{next(self._ids):06d}"
+
+    def _build_response(self, body: dict, turn: Any) -> dict:
+        if isinstance(turn, list | tuple):
+            turn = Turn(list(turn))
+        preview = any(t.get("type") == "computer_use_preview" for t in body.get("tools", []))
+        output: list[dict] = []
+        raw_items = False
+        calls: dict[str, str] = {}
+        checks: dict[str, list[dict]] = {}
+        for item in turn.items:
+            if isinstance(item, dict) and "__raw__" in item:
+                output.append(item["__raw__"])
+                raw_items = True
+                if item["__raw__"].get("call_id"):
+                    calls[item["__raw__"]["call_id"]] = item["__raw__"].get("type", "?")
+                continue
+            if isinstance(item, ComputerCall):
+                built = self._computer_call(item, preview)
+                checks[built["call_id"]] = built["pending_safety_checks"]
+            else:
+                built = dict(item)
+                if built["type"] == "function_call":
+                    built.setdefault("call_id", self._next_id("call"))
+                    built.setdefault("status", "completed")
+                built.setdefault("id", self._next_id({"function_call": "fc", "message": "msg",
+                                                      "reasoning": "rs"}.get(built["type"], "it")))
+            if built.get("type") in ("computer_call", "function_call"):
+                calls[built["call_id"]] = built["type"]
+            output.append(built)
+        response = {
+            "id": self._next_id("resp"),
+            "object": "response",
+            "created_at": time.time(),
+            "model": body.get("model"),
+            "status": turn.status,
+            "output": output,
+            "parallel_tool_calls": False,
+            "tool_choice": "auto",
+            "tools": body.get("tools", []),
+            "previous_response_id": body.get("previous_response_id"),
+            "truncation": body.get("truncation"),
+            "usage": {
+                "input_tokens": turn.input_tokens,
+                "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+                "output_tokens": turn.output_tokens,
+                "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": turn.input_tokens + turn.output_tokens,
+            },
+        }
+        if turn.status == "incomplete":
+            response["incomplete_details"] = {"reason": "max_output_tokens"}
+        if not raw_items:
+            # Built with the SDK's own type, so the fake cannot drift from the real API.
+            response = Response.model_validate(response).model_dump(mode="json",
+                                                                     exclude_none=True)
+        self._issued[response["id"]] = _Issued(calls, checks)
+        return response
+
+    def _computer_call(self, call: ComputerCall, preview: bool) -> dict:
+        checks = [dict(c, id=c.get("id") or self._next_id("sc")) for c in call.safety_checks]
+        item: dict[str, Any] = {
+            "type": "computer_call", "id": self._next_id("cu"), "call_id": self._next_id("call"),
+            "status": "completed", "pending_safety_checks": checks,
+        }
+        shape = call.force_shape or ("action" if preview else "actions")
+        if shape == "action":
+            if len(call.actions) != 1:
+                raise AssertionError("the preview tool takes exactly one action per computer "
+                                     f"call; the script gave {len(call.actions)}")
+            item["action"] = call.actions[0]
+        elif shape == "actions":
+            item["actions"] = list(call.actions)
+        return item
+
+
+def requests_with(server: FakeResponsesServer, kind: str) -> Iterable[dict]:
+    for request in server.requests:
+        yield from request.items(kind)

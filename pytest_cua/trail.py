@@ -1,0 +1,105 @@
+"""What happened in a test's CUA steps: the single record every reporter reads.
+
+Reporters never talk to the loop or the page; they read a `Trail`. A `StepResult` is both
+what `cua_agent(...)` returns to the test and the step's entry in the trail.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ActionRecord:
+    action: dict
+    description: str
+    error: str | None = None
+
+
+@dataclass
+class TurnRecord:
+    """One model turn: what the model saw, what it answered, what was executed."""
+
+    index: int
+    screenshot: bytes | None
+    screenshot_size: tuple[int, int]
+    url: str
+    started: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0
+    response_id: str | None = None
+    actions: list[ActionRecord] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    function_calls: list[dict] = field(default_factory=list)
+    safety_checks: list[dict] = field(default_factory=list)
+    safety_decision: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass
+class StepResult:
+    """The outcome of one act / check / ask."""
+
+    kind: str
+    instruction: str
+    index: int = 0
+    passed: bool = False
+    outcome: str = "running"
+    reason: str = ""
+    answer: str | None = None
+    turns: list[TurnRecord] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0
+    replayed: bool = False
+
+    @property
+    def actions(self) -> list[dict]:
+        return [a.action for t in self.turns for a in t.actions]
+
+    @property
+    def screenshots(self) -> list[bytes]:
+        return [t.screenshot for t in self.turns if t.screenshot]
+
+    @property
+    def input_tokens(self) -> int:
+        return sum(t.input_tokens for t in self.turns)
+
+    @property
+    def output_tokens(self) -> int:
+        return sum(t.output_tokens for t in self.turns)
+
+    def finish(self, outcome: str, passed: bool, reason: str = "",
+               answer: str | None = None) -> None:
+        self.outcome, self.passed, self.reason, self.answer = outcome, passed, reason, answer
+        self.seconds = time.monotonic() - self.started
+
+
+@dataclass
+class Trail:
+    """All CUA steps of one test."""
+
+    nodeid: str = ""
+    model: str = ""
+    variant: str = ""
+    steps: list[StepResult] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def start_step(self, kind: str, instruction: str) -> StepResult:
+        step = StepResult(kind=kind, instruction=instruction, index=len(self.steps))
+        self.steps.append(step)
+        return step
+
+    @property
+    def turns(self) -> int:
+        return sum(len(s.turns) for s in self.steps)
+
+    @property
+    def input_tokens(self) -> int:
+        return sum(s.input_tokens for s in self.steps)
+
+    @property
+    def output_tokens(self) -> int:
+        return sum(s.output_tokens for s in self.steps)

@@ -1,0 +1,55 @@
+"""Fixtures for pytest-cua's own tests: local pages over HTTP and pytester runs."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+PAGES = Path(__file__).parent / "pages"
+ROOT_CONFTEST = Path(__file__).parent.parent / "conftest.py"
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[str]:
+    """Base URL of a local HTTP server for tests/pages."""
+    handler = functools.partial(_QuietHandler, directory=str(PAGES))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def cua_pytester(pytester: pytest.Pytester, site: str,
+                 monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """A pytester whose runs launch the system Chromium and know the local site's URL."""
+    shutil.copy(ROOT_CONFTEST, pytester.path / "conftest.py")
+    monkeypatch.setenv("SITE", site)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT",
+                 "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION"):
+        monkeypatch.delenv(name, raising=False)
+    for name in list(__import__("os").environ):
+        if name.startswith("CUA_"):
+            monkeypatch.delenv(name, raising=False)
+    return pytester
+
+
+def center(page, selector: str) -> tuple[int, int]:
+    """Viewport coordinates of the centre of an element."""
+    box = page.locator(selector).bounding_box()
+    assert box is not None, f"{selector} is not visible"
+    return round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)
