@@ -249,21 +249,35 @@ def encode_shot(raw_png: bytes, page_size: tuple[int, int] | None,
     return Shot(png, Scale(target[0], target[1], page_w, page_h))
 
 
-SETTLE_JS = """
-async ({quiet, cap}) => {
-  const st = window.__cuaSettle || (window.__cuaSettle = (() => {
-    const s = {last: performance.now()};
-    new MutationObserver(() => { s.last = performance.now(); }).observe(
-      document, {subtree: true, childList: true, attributes: true, characterData: true});
-    return s;
-  })());
+_STATE_JS = """
+const st = window.__cuaSettle || (window.__cuaSettle = (() => {
+  const s = {last: performance.now(), popup: false};
+  new MutationObserver(() => { s.last = performance.now(); }).observe(
+    document, {subtree: true, childList: true, attributes: true, characterData: true});
+  const opensWindow = e => {
+    const link = e.target && e.target.closest && e.target.closest('a[href], area[href]');
+    if (!link) return;
+    const target = (link.getAttribute('target') || '').toLowerCase();
+    if ((target && !['_self', '_parent', '_top'].includes(target)) || e.ctrlKey || e.metaKey
+        || e.shiftKey || e.button === 1) s.popup = true;
+  };
+  document.addEventListener('click', opensWindow, true);
+  document.addEventListener('auxclick', opensWindow, true);
+  const open = window.open;
+  window.open = function (...args) { s.popup = true; return open.apply(this, args); };
+  return s;
+})());
+"""
+# Installed before each action, so the page can say afterwards whether a window opened.
+ARM_JS = "() => {" + _STATE_JS + "st.popup = false; }"
+SETTLE_JS = "async ({quiet, cap}) => {" + _STATE_JS + """
   const start = performance.now();
   while (performance.now() - start < cap) {
     const idle = performance.now() - st.last;
-    if (idle >= quiet) return true;
+    if (idle >= quiet) break;
     await new Promise(r => setTimeout(r, Math.max(5, quiet - idle)));
   }
-  return false;
+  return st.popup;
 }
 """
 
@@ -285,6 +299,7 @@ class PageComputer:
         self.settle_config = settle or SettleConfig()
         self._inflight: set[Any] = set()
         self._pages: list[Any] = []
+        self._known_pages = 0
         self.page = page
         self._watch(page)
         page.context.on("page", self._watch)
@@ -333,6 +348,8 @@ class PageComputer:
     def execute(self, action: dict, scale: Scale, read_only: bool = False) -> None:
         """Perform one action; raises ActionError for an action the model must hear about."""
         ops = plan(action, scale, read_only)
+        if ops:
+            self._arm()
         for op in ops:
             target = self.page if op.target == "page" else getattr(self.page, op.target)
             try:
@@ -344,24 +361,40 @@ class PageComputer:
         if ops and action.get("type") not in ("wait", "screenshot"):
             self.settle()
 
+    def _arm(self) -> None:
+        self._known_pages = len(self._pages)
+        try:
+            self.page.evaluate(ARM_JS)
+        except Exception:  # noqa: BLE001 - a page mid-navigation cannot be armed; settle copes
+            pass
+
     def settle(self) -> None:
         """Wait until navigation is done and the DOM and network are quiet, up to a cap."""
         deadline = time.monotonic() + self.settle_config.cap_ms / 1000
-        self._follow_new_page()
         while True:
             remaining_ms = int((deadline - time.monotonic()) * 1000)
             if remaining_ms <= 0:
                 return
+            opener = self.page
             try:
-                self.page.wait_for_load_state("domcontentloaded", timeout=remaining_ms)
-                self.page.evaluate(
+                opener.wait_for_load_state("domcontentloaded", timeout=remaining_ms)
+                popup = opener.evaluate(
                     SETTLE_JS, {"quiet": self.settle_config.quiet_ms, "cap": remaining_ms}
                 )
             except Exception:  # noqa: BLE001 - navigation replaced the document; try again
-                if self.page.is_closed():
+                if opener.is_closed():
                     self._follow_new_page()
                     if self.page.is_closed():
                         return
+                continue
+            if popup and len(self._pages) <= self._known_pages:
+                try:
+                    self._watch(opener.context.wait_for_event("page", timeout=remaining_ms))
+                except Exception:  # noqa: BLE001 - the window was blocked or never came
+                    self._known_pages = len(self._pages)
+            if len(self._pages) > self._known_pages or self.page.is_closed():
+                self._known_pages = len(self._pages)
+                self._follow_new_page()
                 continue
             if not self._inflight:
                 return

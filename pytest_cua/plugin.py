@@ -134,13 +134,23 @@ def cua_settings(request: pytest.FixtureRequest) -> Settings:
     return settings_for(request.node)
 
 
+@pytest.fixture(scope="session")
+def cua_azure_credential() -> Any:
+    """The azure-identity credential used when AZURE_OPENAI_API_KEY is not set.
+
+    None means DefaultAzureCredential; override to use another credential.
+    """
+    return None
+
+
 @pytest.fixture
-def cua_client(request: pytest.FixtureRequest, cua_settings: Settings) -> Any:
+def cua_client(request: pytest.FixtureRequest, cua_settings: Settings,
+               cua_azure_credential: Any) -> Any:
     """The SDK client (one per provider configuration per worker, so connections are reused)."""
     clients = request.config.stash[_CLIENTS_KEY]
-    key = providers.client_key(cua_settings, os.environ)
+    key = (*providers.client_key(cua_settings, os.environ), id(cua_azure_credential))
     if key not in clients:
-        clients[key] = providers.build_client(cua_settings, os.environ)
+        clients[key] = providers.build_client(cua_settings, os.environ, cua_azure_credential)
     return clients[key]
 
 

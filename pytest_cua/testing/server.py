@@ -258,7 +258,14 @@ class FakeResponsesServer:
                 if reply is None:
                     reply = {"error": {"message": f"scripted fault {status}", "type": "server_error"}}
             else:
-                status, reply, headers = 200, self._build_response(body, scripted), {}
+                try:
+                    status, reply, headers = 200, self._build_response(body, scripted), {}
+                except Exception as exc:  # noqa: BLE001 - a broken script must fail loudly
+                    request.errors = [f"the scripted turn cannot be served: {exc}"]
+                    self.errors.extend(request.errors)
+                    status, headers = 400, {}
+                    reply = {"error": {"message": "fake server: " + request.errors[0],
+                                       "type": "invalid_request_error", "code": "script_error"}}
             request.status = status
             request.response = reply if isinstance(reply, dict) else None
         if delay:
