@@ -54,22 +54,27 @@ class CuaAgent:
         return self.computer.page
 
     def __call__(self, instruction: str) -> StepResult:
+        __tracebackhide__ = True
         return self.act(instruction)
 
     def act(self, instruction: str) -> StepResult:
         """Do the step; CuaStepFailed if the model reports it could not."""
+        __tracebackhide__ = True
         return self._run("act", instruction)
 
     def check(self, claim: str) -> StepResult:
         """Assert a claim about the page, without changing it; CuaCheckFailed if false."""
+        __tracebackhide__ = True
         return self._run("check", claim)
 
     def ask(self, question: str) -> str:
         """The model's answer to a question about the page."""
+        __tracebackhide__ = True
         return self._run("ask", question).answer or ""
 
     # ------------------------------------------------------------------ driver
     def _run(self, kind: str, instruction: str) -> StepResult:
+        __tracebackhide__ = True
         if not isinstance(instruction, str) or not instruction.strip():
             raise ValueError(f"cua_agent.{kind}() needs a non-empty instruction string")
         step = self.trail.start_step(kind, instruction)
@@ -147,6 +152,7 @@ class CuaAgent:
         return errors
 
     def _conclude(self, step: StepResult, finish: Finish) -> StepResult:
+        __tracebackhide__ = True
         kind, instruction = step.kind, step.instruction
         if finish.outcome == "verdict":
             step.finish("passed" if finish.passed else "failed", finish.passed, finish.reason)

@@ -175,10 +175,10 @@ def resolve(
     sources: dict[str, str] = {}
     for spec in SPECS:
         layers = (
-            ("@pytest.mark.cua", spec.name, marker.get(spec.name)),
-            ("command line", spec.option, cli.get(spec.name)),
-            ("ini", spec.ini, ini.get(spec.name)),
-            ("environment", spec.env, env.get(spec.env)),
+            ("@pytest.mark.cua", f"@pytest.mark.cua({spec.name}=...)", marker.get(spec.name)),
+            ("command line", f"{spec.option} (command line)", cli.get(spec.name)),
+            ("ini", f"{spec.ini} (ini)", ini.get(spec.name)),
+            ("environment", f"{spec.env} (environment)", env.get(spec.env)),
         )
         for source, label, raw in layers:
             if not _given(raw):
@@ -186,7 +186,7 @@ def resolve(
             try:
                 values[spec.name] = spec.parse(raw)
             except ValueError as exc:
-                raise SettingError(f"bad value for {label} ({source}): {exc}") from None
+                raise SettingError(f"bad value for {label}: {exc}") from None
             sources[spec.name] = source
             break
     return dataclasses.replace(Settings(), **values, sources=sources)
