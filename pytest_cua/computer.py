@@ -9,6 +9,7 @@ sync and an async executor cannot disagree about what an action means.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import time
 from dataclasses import dataclass, field
@@ -335,7 +336,7 @@ class PageComputer:
                 self.page.bring_to_front()
                 self.page.wait_for_load_state("domcontentloaded",
                                               timeout=self.settle_config.cap_ms)
-            except Exception:  # noqa: BLE001 - a slow popup still gets its screenshot
+            except Exception:
                 pass
 
     # -- screenshots -----------------------------------------------------------
@@ -354,7 +355,7 @@ class PageComputer:
             target = self.page if op.target == "page" else getattr(self.page, op.target)
             try:
                 getattr(target, op.method)(*op.args, **op.kwargs)
-            except Exception as exc:  # noqa: BLE001 - reported to the model, not a crash
+            except Exception as exc:
                 if self.page.is_closed():
                     break
                 raise ActionError(f"{action.get('type')} failed in the browser: {exc}") from exc
@@ -363,10 +364,8 @@ class PageComputer:
 
     def _arm(self) -> None:
         self._known_pages = len(self._pages)
-        try:
+        with contextlib.suppress(Exception):
             self.page.evaluate(ARM_JS)
-        except Exception:  # noqa: BLE001 - a page mid-navigation cannot be armed; settle copes
-            pass
 
     def settle(self) -> None:
         """Wait until navigation is done and the DOM and network are quiet, up to a cap."""
@@ -381,7 +380,7 @@ class PageComputer:
                 popup = opener.evaluate(
                     SETTLE_JS, {"quiet": self.settle_config.quiet_ms, "cap": remaining_ms}
                 )
-            except Exception:  # noqa: BLE001 - navigation replaced the document; try again
+            except Exception:
                 if opener.is_closed():
                     self._follow_new_page()
                     if self.page.is_closed():
@@ -390,7 +389,7 @@ class PageComputer:
             if popup and len(self._pages) <= self._known_pages:
                 try:
                     self._watch(opener.context.wait_for_event("page", timeout=remaining_ms))
-                except Exception:  # noqa: BLE001 - the window was blocked or never came
+                except Exception:
                     self._known_pages = len(self._pages)
             if len(self._pages) > self._known_pages or self.page.is_closed():
                 self._known_pages = len(self._pages)

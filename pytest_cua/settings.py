@@ -105,10 +105,7 @@ _HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$", re.IGNOREC
 
 
 def _domains(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        items = re.split(r"[,\s]+", value)
-    else:
-        items = [str(v) for v in value]
+    items = re.split(r"[,\s]+", value) if isinstance(value, str) else [str(v) for v in value]
     domains = tuple(d.strip().lower() for d in items if d and d.strip())
     bad = [d for d in domains if not _HOST.match(d)]
     if bad:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import center
 
+from conftest import center
 from pytest_cua.testing import (
     click,
     computer_call,
@@ -184,7 +184,7 @@ def test_large_viewport_is_scaled_and_clicks_map_back(cua_fake_server, page, sit
     cua_agent("Click button 3,4")
     assert page.locator("#out").inner_text() == "b34"
     first = cua_fake_server.requests[0]
-    fmt, size = decode_image(first.images()[0])
+    _fmt, size = decode_image(first.images()[0])
     assert size == (1440, 810)
     tool = first.body["tools"][0]
     assert (tool["display_width"], tool["display_height"]) == (1440, 810)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
-from conftest import center
 from playwright.sync_api import expect
 
+from conftest import center
 from pytest_cua.testing import click, computer_call, decode_image, turn, type_text, verdict
 
 
@@ -46,7 +48,7 @@ def test_multi_step_flow_preview(cua_fake_server, form, cua_agent):
     assert first["tools"][0]["type"] == "computer_use_preview"
     assert (first["tools"][0]["display_width"], first["tools"][0]["display_height"]) == (1280, 720)
     # Chained by previous_response_id, each answering the previous call with a screenshot.
-    for before, after in zip(requests, requests[1:], strict=False):
+    for before, after in itertools.pairwise(requests):
         assert after.body["previous_response_id"] == before.response["id"]
         assert after.items("computer_call_output")[0]["call_id"] == \
             before.response["output"][0]["call_id"]

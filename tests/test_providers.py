@@ -6,9 +6,9 @@ import time
 
 import pytest
 from azure.core.credentials import AccessToken
-from conftest import center
 from playwright.sync_api import expect
 
+from conftest import center
 from pytest_cua import providers
 from pytest_cua.errors import CuaConfigError
 from pytest_cua.settings import resolve

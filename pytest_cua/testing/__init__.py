@@ -36,10 +36,32 @@ from .script import (
 from .server import FakeResponsesServer, RecordedRequest, decode_image
 
 __all__ = [
-    "ComputerCall", "Fault", "FakeResponsesServer", "RecordedRequest", "Turn", "answer",
-    "click", "computer_call", "cua_fake_server", "decode_image", "double_click", "drag",
-    "fault", "function_call", "keypress", "message", "move", "raw", "reasoning",
-    "safety_check", "screenshot", "scroll", "turn", "type_text", "verdict", "wait",
+    "ComputerCall",
+    "FakeResponsesServer",
+    "Fault",
+    "RecordedRequest",
+    "Turn",
+    "answer",
+    "click",
+    "computer_call",
+    "cua_fake_server",
+    "decode_image",
+    "double_click",
+    "drag",
+    "fault",
+    "function_call",
+    "keypress",
+    "message",
+    "move",
+    "raw",
+    "reasoning",
+    "safety_check",
+    "screenshot",
+    "scroll",
+    "turn",
+    "type_text",
+    "verdict",
+    "wait",
 ]
 
 FAKE_API_KEY = "sk-fake-pytest-cua"

@@ -256,11 +256,12 @@ class FakeResponsesServer:
             if isinstance(scripted, Fault):
                 status, reply, headers = scripted.status, scripted.body, scripted.headers
                 if reply is None:
-                    reply = {"error": {"message": f"scripted fault {status}", "type": "server_error"}}
+                    reply = {"error": {"message": f"scripted fault {status}",
+                                       "type": "server_error"}}
             else:
                 try:
                     status, reply, headers = 200, self._build_response(body, scripted), {}
-                except Exception as exc:  # noqa: BLE001 - a broken script must fail loudly
+                except Exception as exc:
                     request.errors = [f"the scripted turn cannot be served: {exc}"]
                     self.errors.extend(request.errors)
                     status, headers = 400, {}
@@ -319,8 +320,8 @@ class FakeResponsesServer:
         recorded = RecordedRequest("POST", "", {}, {}, {"input": items})
         for url in recorded.images():
             try:
-                fmt, got = decode_image(url)
-            except Exception as exc:  # noqa: BLE001 - any decode failure is a protocol error
+                _fmt, got = decode_image(url)
+            except Exception as exc:
                 errors.append(f"screenshot is not a real image: {exc}")
                 continue
             if exact and got != tuple(size):

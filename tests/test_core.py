@@ -1,0 +1,207 @@
+"""The pure layers, with plain data: settings, safety, key mapping, scaling, the loop core."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pytest_cua import computer, loop, protocol, safety
+from pytest_cua.errors import CuaProviderError
+from pytest_cua.settings import SettingError, resolve
+
+
+# ------------------------------------------------------------------------------ settings
+def test_precedence_marker_cli_ini_env_default():
+    env = {"CUA_MAX_STEPS": "5", "CUA_MODEL": "env", "CUA_TIMEOUT": "9"}
+    ini = {"model": "ini", "max_steps": "6"}
+    cli = {"model": "cli"}
+    s = resolve(cli=cli, ini=ini, env=env, marker={"model": "marker"})
+    assert (s.model, s.max_steps, s.timeout, s.cache) == ("marker", 6, 9.0, "off")
+    assert s.sources == {"model": "@pytest.mark.cua", "max_steps": "ini",
+                         "timeout": "environment"}
+    assert resolve(cli=cli, ini=ini, env=env).model == "cli"
+    assert resolve(ini=ini, env=env).model == "ini"
+    assert resolve(env=env).model == "env"
+    assert resolve().model == "computer-use-preview"
+
+
+def test_tool_variant_by_model_name():
+    assert resolve().tool_variant == "preview"
+    assert resolve(marker={"model": "gpt-5.4"}).tool_variant == "ga"
+    assert resolve(marker={"model": "gpt-5.4", "tool": "preview"}).tool_variant == "preview"
+
+
+@pytest.mark.parametrize(("source", "value"), [
+    ({"marker": {"max_steps": -1}}, "max_steps"),
+    ({"env": {"CUA_CACHE": "sometimes"}}, "CUA_CACHE"),
+    ({"ini": {"safety_policy": "yes please"}}, "cua_safety_policy"),
+    ({"cli": {"timeout": "0"}}, "--cua-timeout"),
+])
+def test_bad_values_name_their_source(source, value):
+    with pytest.raises(SettingError, match=value):
+        resolve(**source)
+
+
+def test_allowed_domains_and_policy_lists():
+    s = resolve(env={"CUA_ALLOWED_DOMAINS": "example.com, *.test.local:8080"},
+                marker={"safety_policy": "irrelevant_domain, sensitive_domain"})
+    assert s.allowed_domains == ("example.com", "*.test.local:8080")
+    assert s.safety_policy == "irrelevant_domain,sensitive_domain"
+
+
+# ------------------------------------------------------------------------------ safety
+def test_safety_decisions():
+    checks = [{"id": "1", "code": "a", "message": "m"}, {"id": "2", "code": "b", "message": "n"}]
+    assert safety.decide("fail", checks).refused == checks
+    assert safety.decide("acknowledge", checks).acknowledged == checks
+    mixed = safety.decide("a", checks)
+    assert (mixed.acknowledged, mixed.refused) == ([checks[0]], [checks[1]])
+    assert safety.decide("fail", []).allowed
+
+
+# ------------------------------------------------------------------------------ executor
+@pytest.mark.parametrize(("name", "expected"), [
+    ("ENTER", "Enter"), ("Return", "Enter"), ("ESC", "Escape"), ("CTRL", "Control"),
+    ("CMD", "Meta"), ("SUPER", "Meta"), ("OPTION", "Alt"), ("SPACE", " "),
+    ("ARROWLEFT", "ArrowLeft"), ("PAGE_DOWN", "PageDown"), ("F5", "F5"), ("A", "a"),
+    ("/", "/"), ("BACKSPACE", "Backspace"), ("DELETE", "Delete"), ("TAB", "Tab"),
+])
+def test_key_mapping(name, expected):
+    assert computer.map_key(name) == expected
+
+
+def test_unknown_key_is_an_action_error():
+    with pytest.raises(computer.ActionError, match="unknown key 'HYPER'"):
+        computer.map_key("HYPER")
+
+
+def test_scaling_maps_back_and_clamps():
+    scale = computer.Scale(1440, 810, 1920, 1080)
+    assert scale.to_page(720, 405) == (960.0, 540.0)
+    assert scale.to_page(99999, -5) == (pytest.approx(1918.67, abs=0.01), 0.0)
+    with pytest.raises(computer.ActionError, match="coordinate x must be a number"):
+        scale.to_page("12", 3)
+    assert computer.fit(1920, 1080) == (1440, 810)
+    assert computer.fit(1280, 720) == (1280, 720)
+    assert computer.fit(1000, 2000) == (450, 900)
+
+
+def test_plan_keeps_modifiers_around_the_click_and_refuses_in_checks():
+    ops = computer.plan({"type": "click", "x": 1, "y": 2, "button": "right", "keys": ["SHIFT"]},
+                        computer.Scale(10, 10, 10, 10))
+    assert [(o.target, o.method, o.args) for o in ops] == [
+        ("keyboard", "down", ("Shift",)), ("mouse", "click", (1.0, 2.0)),
+        ("keyboard", "up", ("Shift",))]
+    assert ops[1].kwargs == {"button": "right"}
+    with pytest.raises(computer.ActionError, match="refused"):
+        computer.plan({"type": "type", "text": "x"}, computer.Scale(1, 1, 1, 1), read_only=True)
+
+
+# ------------------------------------------------------------------------------ loop core
+IMAGE = loop.Image("data:image/png;base64,AAAA", 800, 600)
+
+
+def response(*items, rid="resp_1"):
+    return {"id": rid, "status": "completed", "output": list(items),
+            "usage": {"input_tokens": 10, "output_tokens": 2}}
+
+
+def call(call_id, *actions, checks=()):
+    item = {"type": "computer_call", "id": "cu", "call_id": call_id,
+            "pending_safety_checks": list(checks), "status": "completed"}
+    if len(actions) == 1:
+        item["action"] = actions[0]
+    else:
+        item["actions"] = list(actions)
+    return item
+
+
+def fcall(call_id, name, **args):
+    return {"type": "function_call", "call_id": call_id, "name": name,
+            "arguments": json.dumps(args)}
+
+
+def test_loop_answers_every_call_and_chains_steps():
+    conv = loop.Conversation(model="m", variant="preview")
+    first = conv.begin("act", "do it", IMAGE)
+    assert first.request["truncation"] == "auto"
+    assert first.request["tools"][0]["display_width"] == 800
+    decision = conv.receive(response(call("c1", {"type": "click", "x": 1, "y": 1})))
+    assert isinstance(decision, loop.Execute) and decision.call_id == "c1"
+    decision = conv.executed(IMAGE)
+    assert isinstance(decision, loop.Send)
+    assert decision.request["previous_response_id"] == "resp_1"
+    assert decision.request["input"][0]["call_id"] == "c1"
+    done = conv.receive(response(fcall("f1", "cua_verdict", passed=True, reason="ok"), rid="r2"))
+    assert isinstance(done, loop.Finish) and done.passed and done.reason == "ok"
+    nxt = conv.begin("check", "is it", IMAGE)
+    assert nxt.request["input"][0] == {"type": "function_call_output", "call_id": "f1",
+                                       "output": "recorded"}
+    assert nxt.request["previous_response_id"] == "r2"
+
+
+def test_loop_refuses_unsafe_calls_before_any_execution():
+    conv = loop.Conversation(model="m", variant="ga")
+    conv.begin("act", "x", IMAGE)
+    check = {"id": "s", "code": "malicious_instructions", "message": "no"}
+    decision = conv.receive(response(call("c1", {"type": "click", "x": 1, "y": 1},
+                                          {"type": "type", "text": "a"}, checks=[check])))
+    assert isinstance(decision, loop.Finish) and decision.outcome == "safety"
+    assert decision.refused_checks == [check]
+    # The next step starts a fresh chain, since c1 can never be answered.
+    assert "previous_response_id" not in conv.begin("act", "y", IMAGE).request
+
+
+def test_loop_nudges_once_then_fails_and_counts_turns():
+    conv = loop.Conversation(model="m", variant="ga", max_steps=5)
+    conv.begin("ask", "what?", IMAGE)
+    nudge = conv.receive(response({"type": "message", "content": [{"text": "hmm"}]}))
+    assert isinstance(nudge, loop.Send)
+    assert "call cua_answer now" in nudge.request["input"][0]["content"][0]["text"]
+    end = conv.receive(response({"type": "message", "content": [{"text": "42"}]}))
+    assert end.outcome == "no_verdict" and end.reason == "42"
+
+
+def test_loop_wrong_or_malformed_function_calls_are_answered_with_errors():
+    conv = loop.Conversation(model="m", variant="ga")
+    conv.begin("ask", "what?", IMAGE)
+    again = conv.receive(response(fcall("f1", "cua_verdict", passed=True, reason="x")))
+    assert "expects cua_answer" in again.request["input"][0]["output"]
+    again = conv.receive(response({"type": "function_call", "call_id": "f2",
+                                   "name": "cua_answer", "arguments": "{not json"}))
+    assert "must be a JSON object" in again.request["input"][0]["output"]
+    done = conv.receive(response(fcall("f3", "cua_answer", answer="7")))
+    assert done.outcome == "answer" and done.answer == "7"
+
+
+def test_loop_max_steps():
+    conv = loop.Conversation(model="m", variant="ga", max_steps=2)
+    conv.begin("act", "x", IMAGE)
+    assert isinstance(conv.receive(response(call("c1", {"type": "wait"}))), loop.Execute)
+    conv.executed(IMAGE)
+    end = conv.receive(response(call("c2", {"type": "wait"})))
+    assert end.outcome == "max_steps"
+
+
+def test_loop_verdict_with_a_computer_call_executes_then_finishes():
+    conv = loop.Conversation(model="m", variant="ga")
+    conv.begin("act", "x", IMAGE)
+    decision = conv.receive(response(call("c1", {"type": "wait"}),
+                                     fcall("f1", "cua_verdict", passed=True, reason="r")))
+    assert isinstance(decision, loop.Execute)
+    assert isinstance(conv.executed(IMAGE, ["note"]), loop.Finish)
+    carried = conv.begin("act", "y", IMAGE).request["input"]
+    assert [i.get("type", "message") for i in carried] == [
+        "function_call_output", "computer_call_output", "message", "message"]
+
+
+@pytest.mark.parametrize(("reply", "needle"), [
+    ({"id": "r", "status": "completed", "output": []}, "returned no output"),
+    ({"status": "completed", "output": []}, "malformed response"),
+    ({"id": "r", "status": "failed", "output": [], "error": {"message": "boom"}}, "boom"),
+    ({"id": "r", "output": [{"type": "computer_call", "action": {"type": "wait"}}]}, "no call_id"),
+])
+def test_unusable_responses_are_provider_errors(reply, needle):
+    with pytest.raises(CuaProviderError, match=needle):
+        protocol.parse_response(reply)
