@@ -46,10 +46,3 @@ def cua_pytester(pytester: pytest.Pytester, site: str,
         if name.startswith("CUA_"):
             monkeypatch.delenv(name, raising=False)
     return pytester
-
-
-def center(page, selector: str) -> tuple[int, int]:
-    """Viewport coordinates of the centre of an element."""
-    box = page.locator(selector).bounding_box()
-    assert box is not None, f"{selector} is not visible"
-    return round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import center
 from pytest_cua.testing import (
+    center_of,
     click,
     computer_call,
     decode_image,
@@ -95,7 +95,7 @@ def test_move(cua_fake_server, events_page, cua_agent):
 
 
 def test_scroll_at_a_point(cua_fake_server, events_page, cua_agent):
-    x, y = center(events_page, "#scroller")
+    x, y = center_of(events_page, "#scroller")
     run(cua_agent, cua_fake_server, scroll(x, y, scroll_x=40, scroll_y=300))
     wheel = events(events_page, "wheel")
     assert wheel and wheel[0]["target"] == "scroller"
@@ -108,7 +108,7 @@ def test_scroll_at_a_point(cua_fake_server, events_page, cua_agent):
 
 @pytest.mark.cua(tool="ga")
 def test_type_and_keypress_mapping(cua_fake_server, events_page, cua_agent):
-    x, y = center(events_page, "#text")
+    x, y = center_of(events_page, "#text")
     run(cua_agent, cua_fake_server, click(x, y), type_text("Hello, world"),
         keypress("CTRL", "A"), keypress("BACKSPACE"), type_text("ab"),
         keypress("ARROWLEFT"), keypress("SPACE"), keypress("ENTER"), keypress("ESC"),
@@ -177,7 +177,7 @@ def test_check_refuses_actions_that_change_the_page(cua_fake_server, events_page
 def test_large_viewport_is_scaled_and_clicks_map_back(cua_fake_server, page, site, cua_agent):
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(f"{site}/grid.html")
-    x, y = center(page, "#b34")  # CSS pixels
+    x, y = center_of(page, "#b34")  # CSS pixels
     factor = 1440 / 1920
     cua_fake_server.script(turn(computer_call(click(round(x * factor), round(y * factor)))),
                            turn(verdict(True, "clicked")))
@@ -192,7 +192,7 @@ def test_large_viewport_is_scaled_and_clicks_map_back(cua_fake_server, page, sit
 
 def test_new_tab_becomes_the_active_page(cua_fake_server, page, site, cua_agent):
     page.goto(f"{site}/popup.html")
-    cua_fake_server.script(turn(computer_call(click(*center(page, "#open")))),
+    cua_fake_server.script(turn(computer_call(click(*center_of(page, "#open")))),
                            turn(computer_call(click(200, 125))),
                            turn(verdict(True, "thanked")))
     cua_agent("Open help and say thanks")

@@ -7,8 +7,15 @@ import itertools
 import pytest
 from playwright.sync_api import expect
 
-from conftest import center
-from pytest_cua.testing import click, computer_call, decode_image, turn, type_text, verdict
+from pytest_cua.testing import (
+    center_of,
+    click,
+    computer_call,
+    decode_image,
+    turn,
+    type_text,
+    verdict,
+)
 
 
 @pytest.fixture
@@ -18,8 +25,8 @@ def form(page, site):
 
 
 def _sign_up_turns(form, batched: bool):
-    name, email = center(form, "#name"), center(form, "#email")
-    agree, submit = center(form, "#agree"), center(form, "#submit")
+    name, email = center_of(form, "#name"), center_of(form, "#email")
+    agree, submit = center_of(form, "#agree"), center_of(form, "#submit")
     steps = [
         [click(*name), type_text("Ada Lovelace")],
         [click(*email), type_text("ada@example.com")],
@@ -74,7 +81,7 @@ def test_multi_step_flow_ga_batched(cua_fake_server, form, cua_agent):
 
 
 def test_steps_share_one_conversation(cua_fake_server, form, cua_agent):
-    name = center(form, "#name")
+    name = center_of(form, "#name")
     cua_fake_server.script(
         turn(computer_call(click(*name))), turn(computer_call(type_text("Grace"))),
         turn(verdict(True, "typed")),
@@ -93,7 +100,7 @@ def test_steps_share_one_conversation(cua_fake_server, form, cua_agent):
 
 @pytest.mark.cua(history="manual")
 def test_manual_history_resends_items(cua_fake_server, form, cua_agent):
-    name = center(form, "#name")
+    name = center_of(form, "#name")
     cua_fake_server.script(turn(computer_call(click(*name))), turn(verdict(True, "ok")),
                            turn(verdict(True, "still ok")))
     cua_agent("Click the name field")

@@ -8,11 +8,10 @@ import pytest
 from azure.core.credentials import AccessToken
 from playwright.sync_api import expect
 
-from conftest import center
 from pytest_cua import providers
 from pytest_cua.errors import CuaConfigError
 from pytest_cua.settings import resolve
-from pytest_cua.testing import click, computer_call, turn, type_text, verdict
+from pytest_cua.testing import center_of, click, computer_call, turn, type_text, verdict
 
 
 class FakeCredential:
@@ -48,7 +47,7 @@ def cua_azure_credential():
 
 
 def _fill_name(server, page):
-    server.script(turn(computer_call(click(*center(page, "#name")))),
+    server.script(turn(computer_call(click(*center_of(page, "#name")))),
                   turn(computer_call(type_text("Azure user"))),
                   turn(verdict(True, "typed")))
 

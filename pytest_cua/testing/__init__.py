@@ -65,6 +65,14 @@ __all__ = [
 ]
 
 FAKE_API_KEY = "sk-fake-pytest-cua"
+
+
+def center_of(page: object, selector: str) -> tuple[int, int]:
+    """Viewport coordinates of the centre of an element, for scripting clicks on it."""
+    box = page.locator(selector).bounding_box()  # type: ignore[attr-defined]
+    if box is None:
+        raise AssertionError(f"{selector} is not visible, so it has no position to click")
+    return round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)
 _PROVIDER_VARS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION",
                   "CUA_PROVIDER")
 
