@@ -89,6 +89,8 @@ class CuaAgent:
         shot = self.computer.screenshot()
         decision = self.conversation.begin(step.kind, step.instruction, shot.image)
         while True:
+            if isinstance(decision, Send | Finish):
+                self._announce(step)
             if isinstance(decision, Send):
                 turn = self._new_turn(step, shot)
                 response = providers.create_response(self.client, decision.request)
@@ -130,8 +132,12 @@ class CuaAgent:
                 f"refused by policy {self.settings.safety_policy!r}" if refused
                 else f"acknowledged by policy {self.settings.safety_policy!r}"
             )
-        if self.on_turn is not None:
-            self.on_turn(self.trail.steps[-1], turn)
+
+    def _announce(self, step: StepResult) -> None:
+        """Tell the listener about the last turn once its actions have run."""
+        if self.on_turn is not None and step.turns and not step.turns[-1].announced:
+            step.turns[-1].announced = True
+            self.on_turn(step, step.turns[-1])
 
     def _execute(self, turn: TurnRecord, decision: Execute, shot: Shot) -> list[str]:
         errors: list[str] = []

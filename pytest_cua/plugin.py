@@ -160,16 +160,23 @@ def cua_agent(request: pytest.FixtureRequest, cua_client: Any, cua_settings: Set
     """A computer-use agent on pytest-playwright's `page`; one conversation per test."""
     trail = Trail(nodeid=request.node.nodeid)
     request.node.stash[_TRAIL_KEY] = trail
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    plugins = request.config.pluginmanager
+    reporter = plugins.get_plugin("terminalreporter")
+    capture = plugins.get_plugin("capturemanager")
     verbose = request.config.get_verbosity() > 0 and reporter is not None
 
     def on_turn(step: Any, turn: Any) -> None:
-        actions = "; ".join(a.description for a in turn.actions) or ", ".join(
+        # The model's answer is known only after the response, so the line describes the
+        # actions it asked for (they run right after) or the function it called.
+        asked = "; ".join(a.description for a in turn.actions) or ", ".join(
             c["name"] for c in turn.function_calls) or "text"
-        reporter.write_line(
-            f"    cua {step.kind} #{step.index + 1} turn {turn.index + 1}: {actions} "
-            f"({turn.seconds:.2f}s)"
-        )
+        line = (f"    cua {step.kind} #{step.index + 1} turn {turn.index + 1}: {asked} "
+                f"({turn.seconds:.2f}s)")
+        if capture is None:
+            reporter.write_line(line)
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
 
     return CuaAgent(page, cua_client, cua_settings, trail=trail,
                     on_turn=on_turn if verbose else None)

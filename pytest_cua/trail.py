@@ -37,6 +37,7 @@ class TurnRecord:
     safety_decision: str | None = None
     input_tokens: int = 0
     output_tokens: int = 0
+    announced: bool = field(default=False, repr=False, compare=False)
 
 
 @dataclass
