@@ -8,8 +8,8 @@ provider, runs actions through the computer, records the trail, and turns the lo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from . import providers
 from .computer import ActionError, PageComputer, Shot, describe
@@ -18,7 +18,15 @@ from .loop import Conversation, Execute, Finish, Send
 from .settings import Settings
 from .trail import ActionRecord, StepResult, Trail, TurnRecord
 
-TurnListener = Callable[[StepResult, TurnRecord], None]
+
+class StepObserver(Protocol):
+    """Told about each step and turn as it happens; reporters implement it."""
+
+    def step_started(self, step: StepResult) -> None: ...
+
+    def turn_finished(self, step: StepResult, turn: TurnRecord) -> None: ...
+
+    def step_finished(self, step: StepResult, error: BaseException | None) -> None: ...
 
 
 class CuaAgent:
@@ -31,7 +39,7 @@ class CuaAgent:
         settings: Settings,
         *,
         trail: Trail | None = None,
-        on_turn: TurnListener | None = None,
+        observers: Iterable[StepObserver] = (),
         computer: PageComputer | None = None,
     ) -> None:
         self.client = client
@@ -39,7 +47,7 @@ class CuaAgent:
         self.computer = computer or PageComputer(page)
         self.trail = trail if trail is not None else Trail()
         self.trail.model, self.trail.variant = settings.model, settings.tool_variant
-        self.on_turn = on_turn
+        self.observers = list(observers)
         self.conversation = Conversation(
             model=settings.model,
             variant=settings.tool_variant,
@@ -78,12 +86,20 @@ class CuaAgent:
         if not isinstance(instruction, str) or not instruction.strip():
             raise ValueError(f"cua_agent.{kind}() needs a non-empty instruction string")
         step = self.trail.start_step(kind, instruction)
+        for observer in self.observers:
+            observer.step_started(step)
+        error: BaseException | None = None
         try:
-            finish = self._drive(step)
+            return self._conclude(step, self._drive(step))
         except BaseException as exc:
-            step.finish("error", False, f"{type(exc).__name__}: {exc}")
+            error = exc
+            self._announce(step)
+            if step.outcome == "running":
+                step.finish("error", False, f"{type(exc).__name__}: {exc}")
             raise
-        return self._conclude(step, finish)
+        finally:
+            for observer in self.observers:
+                observer.step_finished(step, error)
 
     def _drive(self, step: StepResult) -> Finish:
         shot = self.computer.screenshot()
@@ -135,9 +151,10 @@ class CuaAgent:
 
     def _announce(self, step: StepResult) -> None:
         """Tell the listener about the last turn once its actions have run."""
-        if self.on_turn is not None and step.turns and not step.turns[-1].announced:
+        if step.turns and not step.turns[-1].announced:
             step.turns[-1].announced = True
-            self.on_turn(step, step.turns[-1])
+            for observer in self.observers:
+                observer.turn_finished(step, step.turns[-1])
 
     def _execute(self, turn: TurnRecord, decision: Execute, shot: Shot) -> list[str]:
         errors: list[str] = []

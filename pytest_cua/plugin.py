@@ -7,6 +7,7 @@ Modelled on pytest_playwright: one option group, overridable fixtures layered on
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Generator
 from typing import Any
 
@@ -15,11 +16,13 @@ import pytest
 from . import providers
 from .agent import CuaAgent
 from .errors import CuaConfigError, CuaProviderError
+from .reporting import artifacts, live
 from .settings import (
     CACHE_MODES,
     HISTORY_MODES,
     MARKER_KEYS,
     PROVIDERS,
+    REPORT_IMAGES,
     SPECS,
     TOOLS,
     SettingError,
@@ -30,6 +33,7 @@ from .trail import Trail
 
 _CLIENTS_KEY = pytest.StashKey[dict]()
 _TRAIL_KEY = pytest.StashKey[Trail]()
+_SETTINGS_KEY = pytest.StashKey[Settings]()
 INFRASTRUCTURE_ERRORS = (CuaProviderError, CuaConfigError)
 
 _HELP = {
@@ -46,8 +50,10 @@ _HELP = {
     "trail_dir": "also write one standalone HTML trail per test into this folder",
     "timeout": "seconds per model request (default 120)",
     "history": "server (chain with previous_response_id, default) or manual (resend items)",
+    "report_images": "screenshots in reports: png (default), jpeg (smaller) or off",
 }
-_CHOICES = {"provider": PROVIDERS, "tool": TOOLS, "cache": CACHE_MODES, "history": HISTORY_MODES}
+_CHOICES = {"provider": PROVIDERS, "tool": TOOLS, "cache": CACHE_MODES, "history": HISTORY_MODES,
+            "report_images": REPORT_IMAGES}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -82,6 +88,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except SettingError as exc:
         raise pytest.UsageError(f"pytest-cua: {exc}") from None
     config.stash[_CLIENTS_KEY] = {}
+    if not hasattr(config, "workerinput"):  # the xdist controller or a plain run reports
+        config.pluginmanager.register(SessionTotals(), "cua_session_totals")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -131,7 +139,9 @@ def settings_for(item: pytest.Item) -> Settings:
 @pytest.fixture
 def cua_settings(request: pytest.FixtureRequest) -> Settings:
     """Resolved pytest-cua settings for this test; override to compute them yourself."""
-    return settings_for(request.node)
+    settings = settings_for(request.node)
+    request.node.stash[_SETTINGS_KEY] = settings
+    return settings
 
 
 @pytest.fixture(scope="session")
@@ -160,26 +170,34 @@ def cua_agent(request: pytest.FixtureRequest, cua_client: Any, cua_settings: Set
     """A computer-use agent on pytest-playwright's `page`; one conversation per test."""
     trail = Trail(nodeid=request.node.nodeid)
     request.node.stash[_TRAIL_KEY] = trail
-    plugins = request.config.pluginmanager
-    reporter = plugins.get_plugin("terminalreporter")
-    capture = plugins.get_plugin("capturemanager")
-    verbose = request.config.get_verbosity() > 0 and reporter is not None
+    agent = CuaAgent(page, cua_client, cua_settings, trail=trail)
+    agent.observers.extend(_live_reporters(request.config, agent, cua_settings))
+    return agent
 
-    def on_turn(step: Any, turn: Any) -> None:
-        # The model's answer is known only after the response, so the line describes the
-        # actions it asked for (they run right after) or the function it called.
-        asked = "; ".join(a.description for a in turn.actions) or ", ".join(
-            c["name"] for c in turn.function_calls) or "text"
-        line = (f"    cua {step.kind} #{step.index + 1} turn {turn.index + 1}: {asked} "
-                f"({turn.seconds:.2f}s)")
-        if capture is None:
-            reporter.write_line(line)
-            return
-        with capture.global_and_fixture_disabled():
-            reporter.write_line(line)
 
-    return CuaAgent(page, cua_client, cua_settings, trail=trail,
-                    on_turn=on_turn if verbose else None)
+def _live_reporters(config: pytest.Config, agent: CuaAgent, settings: Settings) -> list:
+    reporters: list[Any] = []
+    plugins = config.pluginmanager
+    terminal = plugins.get_plugin("terminalreporter")
+    if terminal is not None and config.get_verbosity() > 0:
+        capture = plugins.get_plugin("capturemanager")
+
+        def write_line(line: str) -> None:
+            # Shown live, past output capture, the way pytest's live logging does it.
+            if capture is None:
+                terminal.write_line(line)
+                return
+            with capture.global_and_fixture_disabled():
+                terminal.write_line(line)
+
+        reporters.append(live.TerminalLines(write_line))
+    if plugins.get_plugin("allure_listener") is not None:
+        allure = live.load_allure()
+        if allure is not None:
+            reporters.append(live.AllureSteps(allure, settings.report_images))
+    if config.getoption("--tracing", default="off") != "off":
+        reporters.append(live.TraceGroups(lambda: agent.page))
+    return reporters
 
 
 def trail_of(item: pytest.Item) -> Trail | None:
@@ -193,16 +211,60 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Gener
     report = outcome.get_result()
     if call.excinfo is not None and call.excinfo.errisinstance(INFRASTRUCTURE_ERRORS):
         report.cua_infrastructure = True
-    if report.when == "call":
-        trail = trail_of(item)
-        if trail is not None and trail.steps:
-            report.user_properties.extend([
-                ("cua_steps", len(trail.steps)),
-                ("cua_turns", trail.turns),
-                ("cua_input_tokens", trail.input_tokens),
-                ("cua_output_tokens", trail.output_tokens),
-                ("cua_model", trail.model),
-            ])
+    trail = trail_of(item)
+    if report.when != "call" or trail is None or not trail.steps:
+        return
+    try:
+        _attach_trail(item, report, trail)
+    except Exception:
+        report.sections.append(("pytest-cua reporting error", traceback.format_exc()))
+
+
+def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) -> None:
+    config = item.config
+    settings = item.stash.get(_SETTINGS_KEY, None) or settings_for(item)
+    report.user_properties.extend([
+        ("cua_steps", len(trail.steps)),
+        ("cua_turns", trail.turns),
+        ("cua_input_tokens", trail.input_tokens),
+        ("cua_output_tokens", trail.output_tokens),
+        ("cua_model", trail.model),
+    ])
+    if settings.trail_dir:
+        path = artifacts.write_trail(config, item, trail, report.outcome, settings)
+        report.user_properties.append(("cua_trail", path))
+        report.sections.append(("cua trail", f"standalone CUA trail: {path}"))
+    html = config.pluginmanager.getplugin("html")
+    if html is not None and getattr(config.option, "htmlpath", None):
+        report.extras = [*getattr(report, "extras", []),
+                         *artifacts.html_extras(html.extras, trail, settings.report_images)]
+
+
+class SessionTotals:
+    """Adds up the CUA properties of every test report, workers' included under xdist."""
+
+    def __init__(self) -> None:
+        self.totals = {"tests": 0, "steps": 0, "turns": 0, "input": 0, "output": 0}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(p for p in report.user_properties if isinstance(p, tuple) and len(p) == 2)
+        if report.when != "call" or "cua_turns" not in props:
+            return
+        self.totals["tests"] += 1
+        self.totals["steps"] += int(props.get("cua_steps", 0))
+        self.totals["turns"] += int(props["cua_turns"])
+        self.totals["input"] += int(props.get("cua_input_tokens", 0))
+        self.totals["output"] += int(props.get("cua_output_tokens", 0))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        t = self.totals
+        if not t["tests"]:
+            return
+        terminalreporter.write_sep("-", "pytest-cua")
+        terminalreporter.write_line(
+            f"{t['tests']} tests with CUA steps: {t['steps']} steps, {t['turns']} model turns, "
+            f"{t['input']} input / {t['output']} output tokens"
+        )
 
 
 def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:

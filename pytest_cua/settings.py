@@ -16,6 +16,7 @@ PROVIDERS = ("auto", "openai", "azure")
 TOOLS = ("auto", "preview", "ga")
 CACHE_MODES = ("off", "record", "auto", "replay")
 HISTORY_MODES = ("server", "manual")
+REPORT_IMAGES = ("png", "jpeg", "off")
 DEFAULT_MODEL = "computer-use-preview"
 
 
@@ -36,6 +37,7 @@ class Settings:
     trail_dir: str | None = None
     timeout: float = 120.0
     history: str = "server"
+    report_images: str = "png"
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -139,6 +141,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("timeout", _positive_float, "--cua-timeout", "cua_timeout", "CUA_TIMEOUT", marker=True),
     Spec("history", _choice(HISTORY_MODES), "--cua-history", "cua_history", "CUA_HISTORY",
          marker=True),
+    Spec("report_images", _choice(REPORT_IMAGES), "--cua-report-images", "cua_report_images",
+         "CUA_REPORT_IMAGES"),
 )
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 MARKER_KEYS = tuple(spec.name for spec in SPECS if spec.marker)

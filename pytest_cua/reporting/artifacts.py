@@ -1,0 +1,62 @@
+"""Files and report extras made from a finished test's trail."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from ..settings import Settings
+from ..trail import Trail
+from . import html_trail
+
+
+def _slug(nodeid: str) -> str:
+    """A file name for a node id, like pytest-playwright's per-test output folders."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in nodeid).strip("-")
+    while "--" in safe:
+        safe = safe.replace("--", "-")
+    if len(safe) > 120:
+        safe = f"{safe[:60]}-{hashlib.sha256(nodeid.encode()).hexdigest()[:8]}-{safe[-50:]}"
+    return safe
+
+
+def trail_path(config: Any, item: Any, settings: Settings) -> Path:
+    folder = Path(config.invocation_params.dir, os.path.expandvars(settings.trail_dir or ""))
+    name = _slug(item.nodeid)
+    retry = getattr(item, "execution_count", 1) - 1  # pytest-rerunfailures attempts
+    if retry > 0:
+        name += f"-retry{retry}"
+    return folder / f"{name}.html"
+
+
+def write_trail(config: Any, item: Any, trail: Trail, outcome: str, settings: Settings) -> str:
+    """Write the standalone HTML trail atomically; the path, relative to where pytest ran."""
+    path = trail_path(config, item, settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_text(html_trail.render_trail(trail, outcome, settings.report_images),
+                       encoding="utf-8")
+    os.replace(partial, path)
+    try:
+        return str(path.relative_to(config.invocation_params.dir))
+    except ValueError:
+        return str(path)
+
+
+def html_extras(extras: Any, trail: Trail, image_format: str) -> list[dict]:
+    """pytest-html extras: the step table, then one marked screenshot per model turn."""
+    items = [extras.html(html_trail.step_table(trail))]
+    for step in trail.steps:
+        for turn in step.turns:
+            image = html_trail.marked_image(turn, image_format)
+            if image is None:
+                continue
+            name = (f"step {step.index + 1} ({step.kind}) turn {turn.index + 1}: "
+                    f"{html_trail.turn_summary(turn)}")[:200]
+            content = base64.b64encode(image[0]).decode("ascii")
+            maker = extras.png if image[1] == "image/png" else extras.jpg
+            items.append(maker(content, name=name))
+    return items

@@ -1,0 +1,116 @@
+"""Reporters that follow a test while it runs: Allure steps, Playwright trace groups and
+the verbose terminal line per turn. Each receives trail records from the agent."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ..trail import StepResult, TurnRecord
+from . import html_trail
+
+
+def step_title(step: StepResult) -> str:
+    return f"cua {step.kind}: {step.instruction}"
+
+
+class AllureSteps:
+    """One `allure.step` per instruction, a nested step per action with its screenshot."""
+
+    def __init__(self, allure: Any, image_format: str) -> None:
+        self.allure = allure
+        self.image_format = image_format
+        self._open: Any = None
+
+    def step_started(self, step: StepResult) -> None:
+        self._open = self.allure.step(step_title(step))
+        self._open.__enter__()
+
+    def turn_finished(self, step: StepResult, turn: TurnRecord) -> None:
+        allure = self.allure
+        image = html_trail.marked_image(turn, self.image_format)
+        kind = (allure.attachment_type.PNG if image and image[1] == "image/png"
+                else allure.attachment_type.JPG)
+        titles = [a.description + (f" - failed: {a.error}" if a.error else "")
+                  for a in turn.actions] or [html_trail.turn_summary(turn)]
+        for position, title in enumerate(titles):
+            with allure.step(f"turn {turn.index + 1}: {title}"):
+                if image and position == 0:
+                    allure.attach(image[0], name="screenshot with action", attachment_type=kind)
+                if turn.reasoning and position == 0:
+                    allure.attach("\n".join(turn.reasoning), name="reasoning",
+                                  attachment_type=allure.attachment_type.TEXT)
+        if turn.safety_checks:
+            lines = [f"{c.get('code')} ({c.get('id')}): {c.get('message')}"
+                     for c in turn.safety_checks]
+            allure.attach("\n".join([*lines, turn.safety_decision or ""]), name="safety checks",
+                          attachment_type=allure.attachment_type.TEXT)
+
+    def step_finished(self, step: StepResult, error: BaseException | None) -> None:
+        if self._open is None:
+            return
+        verdict = step.answer if step.kind == "ask" and step.answer is not None else step.reason
+        self.allure.attach(f"{step.outcome}: {verdict}", name="verdict",
+                           attachment_type=self.allure.attachment_type.TEXT)
+        opened, self._open = self._open, None
+        if error is None:
+            opened.__exit__(None, None, None)
+        else:
+            opened.__exit__(type(error), error, error.__traceback__)
+
+
+class TraceGroups:
+    """Each instruction as a `tracing.group`, so Playwright's trace viewer shows CUA steps."""
+
+    def __init__(self, page_of: Callable[[], Any]) -> None:
+        self.page_of = page_of
+        self._context: Any = None
+
+    def step_started(self, step: StepResult) -> None:
+        try:
+            self._context = self.page_of().context
+            self._context.tracing.group(step_title(step))
+        except Exception:
+            self._context = None
+
+    def turn_finished(self, step: StepResult, turn: TurnRecord) -> None:
+        pass
+
+    def step_finished(self, step: StepResult, error: BaseException | None) -> None:
+        if self._context is not None:
+            with contextlib.suppress(Exception):
+                self._context.tracing.group_end()
+            self._context = None
+
+
+class TerminalLines:
+    """With -v: one line per model turn while a step runs."""
+
+    def __init__(self, write_line: Callable[[str], None]) -> None:
+        self.write_line = write_line
+
+    def step_started(self, step: StepResult) -> None:
+        pass
+
+    def turn_finished(self, step: StepResult, turn: TurnRecord) -> None:
+        self.write_line(
+            f"    cua {step.kind} #{step.index + 1} turn {turn.index + 1}: "
+            f"{html_trail.turn_summary(turn)} ({turn.seconds:.2f}s)"
+        )
+
+    def step_finished(self, step: StepResult, error: BaseException | None) -> None:
+        pass
+
+
+def load_allure() -> Any:
+    """The allure module when allure-pytest is installed and imported, else None."""
+    return sys.modules.get("allure") or _try_import("allure")
+
+
+def _try_import(name: str) -> Any:
+    try:
+        return __import__(name)
+    except ImportError:
+        return None
