@@ -223,17 +223,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Gener
 def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) -> None:
     config = item.config
     settings = item.stash.get(_SETTINGS_KEY, None) or settings_for(item)
-    report.user_properties.extend([
+    properties = [
         ("cua_steps", len(trail.steps)),
         ("cua_turns", trail.turns),
         ("cua_input_tokens", trail.input_tokens),
         ("cua_output_tokens", trail.output_tokens),
         ("cua_model", trail.model),
-    ])
+    ]
     if settings.trail_dir:
         path = artifacts.write_trail(config, item, trail, report.outcome, settings)
-        report.user_properties.append(("cua_trail", path))
+        properties.append(("cua_trail", path))
         report.sections.append(("cua trail", f"standalone CUA trail: {path}"))
+    # On the item, like record_property, so the teardown report (which JUnit XML reads)
+    # carries them; on this report for hooks that look at the call phase.
+    item.user_properties.extend(properties)
+    report.user_properties.extend(properties)
     html = config.pluginmanager.getplugin("html")
     if html is not None and getattr(config.option, "htmlpath", None):
         report.extras = [*getattr(report, "extras", []),
