@@ -50,7 +50,7 @@ _HELP = {
     "trail_dir": "also write one standalone HTML trail per test into this folder",
     "timeout": "seconds per model request (default 120)",
     "history": "server (chain with previous_response_id, default) or manual (resend items)",
-    "report_images": "screenshots in reports: png (default), jpeg (smaller) or off",
+    "report_images": "report screenshots: png (default), webp (half the size), jpeg, off",
 }
 _CHOICES = {"provider": PROVIDERS, "tool": TOOLS, "cache": CACHE_MODES, "history": HISTORY_MODES,
             "report_images": REPORT_IMAGES}

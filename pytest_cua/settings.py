@@ -16,7 +16,7 @@ PROVIDERS = ("auto", "openai", "azure")
 TOOLS = ("auto", "preview", "ga")
 CACHE_MODES = ("off", "record", "auto", "replay")
 HISTORY_MODES = ("server", "manual")
-REPORT_IMAGES = ("png", "jpeg", "off")
+REPORT_IMAGES = ("png", "jpeg", "webp", "off")
 DEFAULT_MODEL = "computer-use-preview"
 
 

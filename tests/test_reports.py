@@ -75,15 +75,15 @@ def test_pytest_html_has_one_image_per_turn_and_the_step_table(suite):
 
 def test_self_contained_html_embeds_images(suite):
     result = suite.runpytest_subprocess("--html=report.html", "--self-contained-html",
-                                        "--cua-report-images=jpeg")
+                                        "--cua-report-images=webp")
     result.assert_outcomes(passed=1, failed=1)
     tests = html_tests(suite.path / "report.html")
     extras = [e for r in tests["test_suite.py::test_signs_up[chromium]"] for e in r["extras"]]
     pictures = [e for e in extras if e["format_type"] == "image"]
-    assert len(pictures) == 5 and all(p["mime_type"] == "image/jpeg" for p in pictures)
+    assert len(pictures) == 5 and all(p["mime_type"] == "image/webp" for p in pictures)
     data = base64.b64decode(pictures[0]["content"].split(",")[-1])
     with Image.open(io.BytesIO(data)) as img:
-        assert img.format == "JPEG"
+        assert img.format == "WEBP" and img.size == (1280, 720)
     assert not (suite.path / "assets").exists()
 
 
@@ -191,3 +191,15 @@ def test_markers_are_drawn_at_the_right_pixels():
     untouched = _white()
     images.draw_actions(untouched, [{"type": "click", "x": 5, "y": 5}])
     assert _pixel(untouched, 5, 5) == (255, 255, 255)  # the unmarked screenshot is kept
+
+
+@pytest.mark.parametrize(("fmt", "mime", "pil_format"),
+                         [("png", "image/png", "PNG"), ("jpeg", "image/jpeg", "JPEG"),
+                          ("webp", "image/webp", "WEBP")])
+def test_report_image_formats_keep_the_size(fmt, mime, pil_format):
+    source = io.BytesIO()
+    Image.new("RGB", (320, 200), (250, 250, 250)).save(source, "PNG")
+    data, got_mime = images.encode(source.getvalue(), fmt)
+    assert got_mime == mime
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.format == pil_format and img.size == (320, 200)

@@ -57,6 +57,6 @@ def html_extras(extras: Any, trail: Trail, image_format: str) -> list[dict]:
             name = (f"step {step.index + 1} ({step.kind}) turn {turn.index + 1}: "
                     f"{html_trail.turn_summary(turn)}")[:200]
             content = base64.b64encode(image[0]).decode("ascii")
-            maker = extras.png if image[1] == "image/png" else extras.jpg
-            items.append(maker(content, name=name))
+            items.append(extras.image(content, name=name, mime_type=image[1],
+                                      extension=image[1][6:]))
     return items

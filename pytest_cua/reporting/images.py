@@ -16,8 +16,9 @@ MARK = (255, 0, 255)  # magenta: rare on real pages, visible on light and dark o
 OUTLINE = (255, 255, 255)
 RING = 16
 DOT = 3
-REPORT_FORMATS = ("png", "jpeg", "off")
-JPEG_QUALITY = 70
+REPORT_FORMATS = ("png", "jpeg", "webp", "off")
+LOSSY_QUALITY = 70
+MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 
 
 def _point(action: dict, key_x: str = "x", key_y: str = "y") -> tuple[float, float] | None:
@@ -83,10 +84,14 @@ def draw_actions(png: bytes, actions: Iterable[dict]) -> bytes:
 
 
 def encode(png: bytes, fmt: str) -> tuple[bytes, str]:
-    """The image as stored in reports: PNG as is, or JPEG at JPEG_QUALITY; (bytes, mime)."""
+    """The image as stored in reports, (bytes, mime): PNG as is, or lossy at LOSSY_QUALITY.
+
+    WebP is the one that pays on real pages: text-heavy screenshots compress worse as JPEG
+    than as PNG (see benchmarks/README.md), WebP halves them and keeps text legible.
+    """
     if fmt == "png":
-        return png, "image/png"
+        return png, MIME["png"]
     with Image.open(io.BytesIO(png)) as source:
         out = io.BytesIO()
-        source.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-    return out.getvalue(), "image/jpeg"
+        source.convert("RGB").save(out, fmt.upper(), quality=LOSSY_QUALITY)
+    return out.getvalue(), MIME[fmt]

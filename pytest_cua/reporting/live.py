@@ -31,14 +31,13 @@ class AllureSteps:
     def turn_finished(self, step: StepResult, turn: TurnRecord) -> None:
         allure = self.allure
         image = html_trail.marked_image(turn, self.image_format)
-        kind = (allure.attachment_type.PNG if image and image[1] == "image/png"
-                else allure.attachment_type.JPG)
         titles = [a.description + (f" - failed: {a.error}" if a.error else "")
                   for a in turn.actions] or [html_trail.turn_summary(turn)]
         for position, title in enumerate(titles):
             with allure.step(f"turn {turn.index + 1}: {title}"):
                 if image and position == 0:
-                    allure.attach(image[0], name="screenshot with action", attachment_type=kind)
+                    allure.attach(image[0], name="screenshot with action",
+                                  attachment_type=image[1], extension=image[1][6:])
                 if turn.reasoning and position == 0:
                     allure.attach("\n".join(turn.reasoning), name="reasoning",
                                   attachment_type=allure.attachment_type.TEXT)
