@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import asdict
 from typing import Any, Protocol
 
-from . import providers
-from .computer import ActionError, PageComputer, Shot, describe
-from .errors import CuaCheckFailed, CuaMaxStepsExceeded, CuaSafetyCheckFailed, CuaStepFailed
+from . import fingerprint, providers, safety
+from .cache import RecordedStep, Tape
+from .computer import ActionError, PageComputer, Scale, Shot, describe
+from .errors import (
+    CuaCheckFailed,
+    CuaMaxStepsExceeded,
+    CuaReplayMismatch,
+    CuaSafetyCheckFailed,
+    CuaStepFailed,
+)
 from .loop import Conversation, Execute, Finish, Send
 from .settings import Settings
 from .trail import ActionRecord, StepResult, Trail, TurnRecord
@@ -41,8 +49,11 @@ class CuaAgent:
         trail: Trail | None = None,
         observers: Iterable[StepObserver] = (),
         computer: PageComputer | None = None,
+        tape: Tape | None = None,
     ) -> None:
         self.client = client
+        self.tape = tape
+        self._unseen: list[str] = []  # steps replayed since the model last heard from us
         self.settings = settings
         self.computer = computer or PageComputer(page)
         self.trail = trail if trail is not None else Trail()
@@ -86,11 +97,17 @@ class CuaAgent:
         if not isinstance(instruction, str) or not instruction.strip():
             raise ValueError(f"cua_agent.{kind}() needs a non-empty instruction string")
         step = self.trail.start_step(kind, instruction)
+        recorded = self.tape.step(step.index, kind, instruction) if self.tape else None
+        if recorded is not None:
+            step.source = "replayed"
         for observer in self.observers:
             observer.step_started(step)
         error: BaseException | None = None
         try:
-            return self._conclude(step, self._drive(step))
+            finish = self._replay(step, recorded) if recorded is not None else None
+            if finish is None:
+                finish = self._drive(step)
+            return self._conclude(step, finish)
         except BaseException as exc:
             error = exc
             self._announce(step)
@@ -98,12 +115,16 @@ class CuaAgent:
                 step.finish("error", False, f"{type(exc).__name__}: {exc}")
             raise
         finally:
+            if self.tape is not None:
+                self.tape.sources.append(step.source)
             for observer in self.observers:
                 observer.step_finished(step, error)
 
     def _drive(self, step: StepResult) -> Finish:
         shot = self.computer.screenshot()
-        decision = self.conversation.begin(step.kind, step.instruction, shot.image)
+        decision = self.conversation.begin(step.kind, step.instruction, shot.image,
+                                           done=self._unseen)
+        self._unseen = []
         while True:
             if isinstance(decision, Send | Finish):
                 self._announce(step)
@@ -117,7 +138,98 @@ class CuaAgent:
                 shot = self.computer.screenshot()
                 decision = self.conversation.executed(shot.image, errors)
             else:
+                if step.kind != "act" and decision.outcome in ("verdict", "answer"):
+                    step.evidence = self.computer.evidence()
                 return decision
+
+    # ------------------------------------------------------------------ replay
+    def _replay(self, step: StepResult, recorded: RecordedStep) -> Finish | None:
+        """Run a recorded step without the model; None hands it to the model (auto mode).
+
+        Each action is checked against the fingerprint of the element it touched when
+        recorded; a moved element is found again by its fingerprint. A check or answer is
+        reused only while the page shows the same evidence it was judged on.
+        """
+        __tracebackhide__ = True
+        for recorded_turn in recorded.turns:
+            shot = self.computer.screenshot()
+            turn = self._new_turn(step, shot)
+            checks = list(recorded_turn.get("safety_checks") or [])
+            if checks:
+                turn.safety_checks = checks
+                refused = safety.decide(self.settings.safety_policy, checks).refused
+                turn.safety_decision = (
+                    f"{'refused' if refused else 'acknowledged'} by policy "
+                    f"{self.settings.safety_policy!r} (replayed)")
+                if refused:
+                    self._announce(step)
+                    return Finish("safety", refused_checks=refused)
+            for entry in recorded_turn["actions"]:
+                problem = self._replay_action(turn, entry, shot.scale, step.kind != "act")
+                if problem:
+                    self._announce(step)
+                    return self._mismatch(step, problem)
+            self._announce(step)
+        if step.kind != "act":
+            if recorded.evidence is None:
+                return self._mismatch(step, "the cassette has no page evidence for this "
+                                            f"{step.kind}, so it cannot be re-verified")
+            now = self.computer.evidence()
+            changes = fingerprint.evidence_changes(recorded.evidence, now)
+            if changes:
+                return self._mismatch(
+                    step, f"the page shows something else than when the {step.kind} was "
+                          "recorded (- recorded, + now):\n  " + "\n  ".join(changes))
+            step.evidence = now
+        step.recording = recorded
+        self._unseen.append(f"{step.kind}: {step.instruction}")
+        ending = recorded.finish
+        return Finish(str(ending.get("outcome")), bool(ending.get("passed")),
+                      str(ending.get("reason", "")), ending.get("answer"),
+                      list(ending.get("refused_checks") or []))
+
+    def _replay_action(self, turn: TurnRecord, entry: dict, scale: Scale,
+                       read_only: bool) -> str:
+        """Run one recorded action, re-aimed if its element moved; a mismatch says why."""
+        action, expected = dict(entry["action"]), entry.get("target")
+        kind = action.get("type")
+        record = ActionRecord(action, describe(action), target=expected)
+        turn.actions.append(record)
+        problem = ""
+        if expected and kind in (*fingerprint.POINT_ACTIONS, *fingerprint.FOCUS_ACTIONS):
+            now = self.computer.target_of(action, scale)
+            if fingerprint.differences(expected, now):
+                focus = kind in fingerprint.FOCUS_ACTIONS
+                found = self.computer.locate(expected, focus=focus)
+                if focus and found.get("focused"):
+                    pass
+                elif "x" in found:
+                    record.action = action = _moved(action, scale.to_shot(found["x"],
+                                                                         found["y"]))
+                    record.description = describe(action) + " (element moved)"
+                else:
+                    where = "keys would go to" if focus else "at that point is"
+                    gone = ("it is covered by " + fingerprint.label(found.get("by"))
+                            if found.get("error") == "covered"
+                            else f"no {fingerprint.label(expected)} anywhere on the page")
+                    problem = (f"{describe(action)}: expected {fingerprint.label(expected)}, "
+                               f"{where} {fingerprint.label(now)} "
+                               f"({'; '.join(fingerprint.differences(expected, now))}); {gone}")
+        if not problem:
+            try:
+                self.computer.execute(action, scale, read_only)
+            except ActionError as exc:
+                problem = f"{describe(action)} failed: {exc}"
+        record.error = problem or None
+        return problem
+
+    def _mismatch(self, step: StepResult, problem: str) -> None:
+        __tracebackhide__ = True
+        if self.tape is not None and self.tape.mode == "auto":
+            step.source, step.heal_reason = "healed", problem
+            return None
+        step.finish("failed", False, f"replay mismatch: {problem}")
+        raise CuaReplayMismatch(step.index + 1, step.instruction, problem, step)
 
     def _new_turn(self, step: StepResult, shot: Shot) -> TurnRecord:
         turn = TurnRecord(
@@ -165,6 +277,7 @@ class CuaAgent:
                 record.error = "skipped: an earlier action of the batch failed"
                 errors.append(f"action {position + 1} ({record.description}): {record.error}")
                 continue
+            record.target = self.computer.target_of(action, shot.scale)
             try:
                 self.computer.execute(action, shot.scale, decision.read_only)
             except ActionError as exc:
@@ -177,6 +290,7 @@ class CuaAgent:
     def _conclude(self, step: StepResult, finish: Finish) -> StepResult:
         __tracebackhide__ = True
         kind, instruction = step.kind, step.instruction
+        step.ending = {k: v for k, v in asdict(finish).items() if v not in (None, [], "")}
         if finish.outcome == "verdict":
             step.finish("passed" if finish.passed else "failed", finish.passed, finish.reason)
             if not finish.passed:
@@ -201,3 +315,12 @@ class CuaAgent:
                 instruction, finish.refused_checks, self.settings.safety_policy, step
             )
         raise RuntimeError(f"unknown step outcome {finish.outcome!r}")  # pragma: no cover
+
+
+def _moved(action: dict, point: tuple[int, int]) -> dict:
+    """The action re-aimed so its first point lands on `point`; a drag keeps its shape."""
+    if action.get("type") != "drag":
+        return {**action, "x": point[0], "y": point[1]}
+    path = action["path"]
+    dx, dy = point[0] - path[0]["x"], point[1] - path[0]["y"]
+    return {**action, "path": [{"x": p["x"] + dx, "y": p["y"] + dy} for p in path]}

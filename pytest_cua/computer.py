@@ -17,6 +17,7 @@ from typing import Any
 
 from PIL import Image as PILImage
 
+from . import fingerprint
 from .loop import Image
 from .protocol import GA_MAX_SIZE
 
@@ -87,6 +88,11 @@ class Scale:
         x = min(max(float(x), 0.0), self.shot_width - 1.0)
         y = min(max(float(y), 0.0), self.shot_height - 1.0)
         return (x * self.page_width / self.shot_width, y * self.page_height / self.shot_height)
+
+    def to_shot(self, x: float, y: float) -> tuple[int, int]:
+        """CSS pixels back to the screenshot's pixels: where the model would have aimed."""
+        return (round(x * self.shot_width / self.page_width),
+                round(y * self.shot_height / self.page_height))
 
     def distance(self, dx: Any, dy: Any) -> tuple[float, float]:
         for value in (dx, dy):
@@ -361,6 +367,29 @@ class PageComputer:
                 raise ActionError(f"{action.get('type')} failed in the browser: {exc}") from exc
         if ops and action.get("type") not in ("wait", "screenshot"):
             self.settle()
+
+    # -- what actions touch (for cassettes and reports) -----------------------
+    def target_of(self, action: dict, scale: Scale) -> dict | None:
+        """The fingerprint of the element an action is about to touch, or None."""
+        kind = action.get("type")
+        try:
+            if kind in fingerprint.POINT_ACTIONS:
+                point = action.get("path", [{}])[0] if kind == "drag" else action
+                x, y = scale.to_page(point.get("x"), point.get("y"))
+                return self.page.evaluate(fingerprint.AT_POINT_JS, [x, y])
+            if kind in fingerprint.FOCUS_ACTIONS:
+                return self.page.evaluate(fingerprint.FOCUSED_JS)
+        except Exception:  # a bad action is the executor's to report, not the probe's
+            return None
+        return None
+
+    def locate(self, fp: dict, focus: bool = False) -> dict:
+        """Find a fingerprinted element now: {x, y} in CSS pixels, {focused}, or {error}."""
+        return self.page.evaluate(fingerprint.LOCATE_JS, [fp, focus])
+
+    def evidence(self) -> list[str]:
+        """The visible text and control states of the viewport."""
+        return self.page.evaluate(fingerprint.EVIDENCE_JS)
 
     def _arm(self) -> None:
         self._known_pages = len(self._pages)

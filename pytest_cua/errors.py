@@ -76,3 +76,27 @@ class CuaProviderError(CuaError):
 
 class CuaConfigError(CuaError):
     """Settings or credentials are missing or wrong; raised before any browser work."""
+
+
+class CuaReplayMismatch(CuaError, AssertionError):
+    """In replay mode, the page no longer matches the cassette: the UI changed.
+
+    A product-side difference, so an AssertionError: the test fails, naming the step, the
+    action and what was expected versus found.
+    """
+
+    def __init__(self, step_number: int, instruction: str, what: str, result: Any = None) -> None:
+        self.step_number = step_number
+        self.instruction = instruction
+        self.what = what
+        self.result = result
+        super().__init__(
+            f"CUA replay: step {step_number} {instruction!r} no longer matches the cassette:\n"
+            f"{what}\nif the change is intended, re-record with --cua-cache=record "
+            "(or let --cua-cache=auto heal it through the model)"
+        )
+
+
+class CuaCassetteError(CuaError):
+    """A cassette is missing, unreadable or recorded for other settings (an error, not a
+    product failure): the message names the file and how to re-record it."""

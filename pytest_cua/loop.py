@@ -102,7 +102,10 @@ class Conversation:
         """Model turns taken in the current step."""
         return self._turns
 
-    def begin(self, kind: str, instruction: str, image: Image) -> Send:
+    def begin(self, kind: str, instruction: str, image: Image,
+              done: list[str] | tuple[str, ...] = ()) -> Send:
+        """Start a step. `done` lists steps that ran without the model (replayed from a
+        cassette) since it last heard from us, so it knows how the page got here."""
         if kind not in ("act", "check", "ask"):
             raise ValueError(f"unknown step kind {kind!r}")
         self._kind = kind
@@ -112,7 +115,8 @@ class Conversation:
         self._current = None
         self._ending = None
         self._display = (image.width, image.height)
-        items = [*self._carry, protocol.step_message(kind, instruction, image.url, self.variant)]
+        items = [*self._carry,
+                 protocol.step_message(kind, instruction, image.url, self.variant, done)]
         self._carry = []
         return self._send(items)
 

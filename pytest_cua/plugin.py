@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from . import providers
+from . import cache, providers
 from .agent import CuaAgent
-from .errors import CuaConfigError, CuaProviderError
+from .errors import CuaCassetteError, CuaConfigError, CuaProviderError
 from .reporting import artifacts, live
 from .settings import (
     CACHE_MODES,
@@ -34,7 +35,9 @@ from .trail import Trail
 _CLIENTS_KEY = pytest.StashKey[dict]()
 _TRAIL_KEY = pytest.StashKey[Trail]()
 _SETTINGS_KEY = pytest.StashKey[Settings]()
-INFRASTRUCTURE_ERRORS = (CuaProviderError, CuaConfigError)
+_TAPE_KEY = pytest.StashKey[cache.Tape]()
+_PASSED_KEY = pytest.StashKey[bool]()
+INFRASTRUCTURE_ERRORS = (CuaProviderError, CuaConfigError, CuaCassetteError)
 
 _HELP = {
     "provider": "model provider: openai, azure, or auto (azure when AZURE_OPENAI_ENDPOINT is set)",
@@ -156,23 +159,53 @@ def cua_azure_credential() -> Any:
 @pytest.fixture
 def cua_client(request: pytest.FixtureRequest, cua_settings: Settings,
                cua_azure_credential: Any) -> Any:
-    """The SDK client (one per provider configuration per worker, so connections are reused)."""
+    """The SDK client (one per provider configuration per worker, so connections are reused).
+
+    With cassettes that may answer every step (cache auto or replay) it is built on first
+    use, so a replayed run needs no credentials.
+    """
     clients = request.config.stash[_CLIENTS_KEY]
-    key = (*providers.client_key(cua_settings, os.environ), id(cua_azure_credential))
-    if key not in clients:
-        clients[key] = providers.build_client(cua_settings, os.environ, cua_azure_credential)
-    return clients[key]
+    environ = dict(os.environ)
+
+    def build() -> Any:
+        key = (*providers.client_key(cua_settings, environ), id(cua_azure_credential))
+        if key not in clients:
+            clients[key] = providers.build_client(cua_settings, environ, cua_azure_credential)
+        return clients[key]
+
+    if cua_settings.cache in ("auto", "replay"):
+        return providers.LazyClient(build)
+    return build()
+
+
+def cache_dir(config: pytest.Config, settings: Settings) -> Path:
+    """The cassette folder: `cache_dir` relative to the rootdir."""
+    return config.rootpath / settings.cache_dir
 
 
 @pytest.fixture
 def cua_agent(request: pytest.FixtureRequest, cua_client: Any, cua_settings: Settings,
-              page: Any) -> CuaAgent:
+              page: Any) -> Generator[CuaAgent, None, None]:
     """A computer-use agent on pytest-playwright's `page`; one conversation per test."""
-    trail = Trail(nodeid=request.node.nodeid)
-    request.node.stash[_TRAIL_KEY] = trail
-    agent = CuaAgent(page, cua_client, cua_settings, trail=trail)
+    item = request.node
+    trail = Trail(nodeid=item.nodeid)
+    item.stash[_TRAIL_KEY] = trail
+    tape = None
+    if cua_settings.cache != "off":
+        viewport = page.viewport_size
+        meta = cache.Meta(cua_settings.model, cua_settings.tool_variant,
+                          (viewport["width"], viewport["height"]) if viewport else None)
+        path = cache.cassette_path(cache_dir(request.config, cua_settings), item.nodeid)
+        tape = cache.Tape.open(cua_settings.cache, path, item.nodeid, meta)
+        item.stash[_TAPE_KEY] = tape
+    agent = CuaAgent(page, cua_client, cua_settings, trail=trail, tape=tape)
     agent.observers.extend(_live_reporters(request.config, agent, cua_settings))
-    return agent
+    yield agent
+    if tape is not None:
+        steps = [cache.recording_of(step) for step in trail.steps]
+        cassette = tape.to_write(steps, item.stash.get(_PASSED_KEY, False))
+        if cassette is not None:
+            cache.save(tape.path, cassette)
 
 
 def _live_reporters(config: pytest.Config, agent: CuaAgent, settings: Settings) -> list:
@@ -211,6 +244,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Gener
     report = outcome.get_result()
     if call.excinfo is not None and call.excinfo.errisinstance(INFRASTRUCTURE_ERRORS):
         report.cua_infrastructure = True
+    if report.when == "call":
+        item.stash[_PASSED_KEY] = report.passed
     trail = trail_of(item)
     if report.when != "call" or trail is None or not trail.steps:
         return
@@ -230,6 +265,10 @@ def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) ->
         ("cua_output_tokens", trail.output_tokens),
         ("cua_model", trail.model),
     ]
+    tape = item.stash.get(_TAPE_KEY, None)
+    if tape is not None:
+        properties += [(f"cua_{source}", tape.sources.count(source))
+                       for source in ("replayed", "healed", "live")]
     if settings.trail_dir:
         path = artifacts.write_trail(config, item, trail, report.outcome, settings)
         properties.append(("cua_trail", path))
@@ -248,7 +287,8 @@ class SessionTotals:
     """Adds up the CUA properties of every test report, workers' included under xdist."""
 
     def __init__(self) -> None:
-        self.totals = {"tests": 0, "steps": 0, "turns": 0, "input": 0, "output": 0}
+        self.totals = {"tests": 0, "steps": 0, "turns": 0, "input": 0, "output": 0,
+                       "replayed": 0, "healed": 0, "live": 0, "cassettes": 0}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(p for p in report.user_properties if isinstance(p, tuple) and len(p) == 2)
@@ -259,6 +299,10 @@ class SessionTotals:
         self.totals["turns"] += int(props["cua_turns"])
         self.totals["input"] += int(props.get("cua_input_tokens", 0))
         self.totals["output"] += int(props.get("cua_output_tokens", 0))
+        if "cua_replayed" in props:
+            self.totals["cassettes"] += 1
+            for source in ("replayed", "healed", "live"):
+                self.totals[source] += int(props[f"cua_{source}"])
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         t = self.totals
@@ -269,6 +313,11 @@ class SessionTotals:
             f"{t['tests']} tests with CUA steps: {t['steps']} steps, {t['turns']} model turns, "
             f"{t['input']} input / {t['output']} output tokens"
         )
+        if t["cassettes"]:
+            terminalreporter.write_line(
+                f"cassettes: {t['replayed']} steps replayed (cache hits), {t['live']} asked the "
+                f"model (misses), {t['healed']} healed after a mismatch"
+            )
 
 
 def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:

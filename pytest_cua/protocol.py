@@ -8,6 +8,7 @@ model sent one `action` (preview) or a batch in `actions` (GA).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,11 +100,16 @@ def image_detail(variant: str) -> str:
     return "original" if variant == "ga" else "high"
 
 
-def step_message(kind: str, instruction: str, image_url: str, variant: str) -> dict:
+def step_message(kind: str, instruction: str, image_url: str, variant: str,
+                 done: Sequence[str] = ()) -> dict:
+    text = _PROMPTS[kind].format(instruction=instruction)
+    if done:
+        text = ("These earlier steps of the test were already carried out: "
+                + "; ".join(done) + ".\n" + text)
     return {
         "role": "user",
         "content": [
-            {"type": "input_text", "text": _PROMPTS[kind].format(instruction=instruction)},
+            {"type": "input_text", "text": text},
             {"type": "input_image", "image_url": image_url, "detail": image_detail(variant)},
         ],
     }

@@ -7,7 +7,7 @@ with the kind of fault and the request id in the message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import openai
@@ -133,3 +133,22 @@ async def acreate_response(client: Any, request: dict) -> Any:
         return await client.responses.create(**request)
     except (openai.OpenAIError, ValueError) as exc:
         raise CuaProviderError(describe_error(exc)) from exc
+
+
+class LazyClient:
+    """A client built on first use, so replayed tests never need credentials.
+
+    Used when cassettes may answer every step (`--cua-cache=auto|replay`): a missing key
+    becomes an error only when a step really has to ask the model.
+    """
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._client is None:
+            self._client = self._build()
+        return getattr(self._client, name)

@@ -16,6 +16,7 @@ class ActionRecord:
     action: dict
     description: str
     error: str | None = None
+    target: dict | None = None  # fingerprint of the element touched (or focused), before
 
 
 @dataclass
@@ -54,7 +55,15 @@ class StepResult:
     turns: list[TurnRecord] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
-    replayed: bool = False
+    source: str = "live"  # live (the model), replayed (a cassette), healed (replay, then live)
+    heal_reason: str = ""
+    ending: dict[str, Any] = field(default_factory=dict)  # how it ended, as a cassette keeps it
+    evidence: list[str] | None = None  # what a check / answer was judged on
+    recording: Any = None  # the cassette step a replay used, copied unchanged when rewritten
+
+    @property
+    def replayed(self) -> bool:
+        return self.source == "replayed"
 
     @property
     def actions(self) -> list[dict]:

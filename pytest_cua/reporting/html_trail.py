@@ -80,7 +80,8 @@ def _turn_html(step: StepResult, turn: TurnRecord, fmt: str) -> str:
 
 
 def _step_title(step: StepResult) -> str:
-    replay = " (replayed)" if step.replayed else ""
+    replay = {"replayed": " (replayed from cassette)",
+              "healed": " (healed: cassette no longer matched, re-recorded)"}.get(step.source, "")
     return f"{step.index + 1}. {step.kind}: {step.instruction}{replay}"
 
 

@@ -13,7 +13,8 @@ from . import html_trail
 
 
 def step_title(step: StepResult) -> str:
-    return f"cua {step.kind}: {step.instruction}"
+    source = " (replayed)" if step.replayed else ""
+    return f"cua {step.kind}{source}: {step.instruction}"
 
 
 class AllureSteps:
@@ -53,6 +54,9 @@ class AllureSteps:
         verdict = step.answer if step.kind == "ask" and step.answer is not None else step.reason
         self.allure.attach(f"{step.outcome}: {verdict}", name="verdict",
                            attachment_type=self.allure.attachment_type.TEXT)
+        if step.heal_reason:
+            self.allure.attach(step.heal_reason, name="healed: cassette did not match",
+                               attachment_type=self.allure.attachment_type.TEXT)
         opened, self._open = self._open, None
         if error is None:
             opened.__exit__(None, None, None)
@@ -94,13 +98,16 @@ class TerminalLines:
         pass
 
     def turn_finished(self, step: StepResult, turn: TurnRecord) -> None:
+        source = " replayed" if step.replayed else ""
         self.write_line(
-            f"    cua {step.kind} #{step.index + 1} turn {turn.index + 1}: "
+            f"    cua {step.kind} #{step.index + 1}{source} turn {turn.index + 1}: "
             f"{html_trail.turn_summary(turn)} ({turn.seconds:.2f}s)"
         )
 
     def step_finished(self, step: StepResult, error: BaseException | None) -> None:
-        pass
+        if step.heal_reason:
+            self.write_line(f"    cua {step.kind} #{step.index + 1} healed through the model: "
+                            + step.heal_reason.splitlines()[0])
 
 
 def load_allure() -> Any:

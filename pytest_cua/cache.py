@@ -1,0 +1,248 @@
+"""Cassettes: what the model did in each step of a test, so reruns need no model.
+
+One YAML file per test (node id, parametrize ids included), under the cache directory in a
+folder per test file: readable in review, no merge conflicts between tests, and no two
+xdist workers ever write the same file. A cassette stores per step the model's actions,
+the fingerprint of each element they touched, the page evidence a check or answer was
+judged on, and how the step ended; screenshots are stored as hashes only.
+
+This module holds the data and the files; `agent` decides when to replay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import CuaCassetteError
+from .trail import StepResult
+
+VERSION = 1
+HEADER = ("# pytest-cua cassette: the model's actions for one test, replayed by --cua-cache.\n"
+          "# Safe to commit (no screenshots, no keys). Re-record with --cua-cache=record.\n")
+
+
+@dataclass
+class Meta:
+    """What a recording is only valid for: replaying it under anything else is meaningless."""
+
+    model: str
+    tool: str
+    viewport: tuple[int, int] | None
+
+    def differences(self, other: Meta) -> list[str]:
+        return [f"{name} {getattr(self, name)!r} (recorded) vs {getattr(other, name)!r} (now)"
+                for name in ("model", "tool", "viewport")
+                if getattr(self, name) != getattr(other, name)]
+
+
+@dataclass
+class RecordedStep:
+    kind: str
+    instruction: str
+    finish: dict[str, Any]
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "instruction": self.instruction,
+                                "finish": self.finish, "turns": self.turns}
+        if self.evidence is not None:
+            data["evidence"] = self.evidence
+        return data
+
+
+@dataclass
+class Cassette:
+    test: str
+    meta: Meta
+    steps: list[RecordedStep] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        viewport = list(self.meta.viewport) if self.meta.viewport else None
+        return {"version": VERSION, "test": self.test, "model": self.meta.model,
+                "tool": self.meta.tool, "viewport": viewport,
+                "steps": [s.to_dict() for s in self.steps]}
+
+
+def screen_hash(png: bytes | None) -> str | None:
+    return hashlib.sha256(png).hexdigest()[:16] if png else None
+
+
+def recording_of(step: StepResult) -> RecordedStep:
+    """A step as a cassette keeps it; a replayed step is kept exactly as it was recorded."""
+    if step.source == "replayed" and step.recording is not None:
+        return step.recording
+    turns = []
+    for turn in step.turns:
+        actions = [{"action": a.action, **({"target": a.target} if a.target else {})}
+                   for a in turn.actions if not a.error]
+        if not actions and not turn.safety_checks:
+            continue
+        entry: dict[str, Any] = {"screen": screen_hash(turn.screenshot), "actions": actions}
+        if turn.safety_checks:
+            entry["safety_checks"] = turn.safety_checks
+        turns.append(entry)
+    return RecordedStep(step.kind, step.instruction, dict(step.ending), turns, step.evidence)
+
+
+def cassette_path(cache_dir: Path, nodeid: str) -> Path:
+    """`<cache_dir>/<test file without suffix>/<test name>.yaml`, file-system safe."""
+    file_part, _, name = nodeid.partition("::")
+    folder = re.sub(r"(\.cua\.ya?ml|\.py)$", "", file_part)
+    folder_parts = [re.sub(r"[^\w.-]", "_", p) for p in folder.split("/") if p not in ("", "..")]
+    safe = re.sub(r"[^\w.\[\]-]", "_", name.replace("::", ".")) or "test"
+    if len(safe) > 100 or safe != name.replace("::", "."):
+        safe = safe[:90] + "-" + hashlib.sha256(name.encode()).hexdigest()[:8]
+    return cache_dir.joinpath(*folder_parts, safe + ".yaml")
+
+
+def _fail(path: Path, what: str) -> CuaCassetteError:
+    return CuaCassetteError(
+        f"cassette {path} is not usable: {what}; fix or delete the file, or re-record it "
+        "with --cua-cache=record")
+
+
+def _need(data: Any, key: str, kind: type | tuple[type, ...], path: Path, where: str) -> Any:
+    if not isinstance(data, dict) or key not in data:
+        raise _fail(path, f"{where} has no {key!r}")
+    value = data[key]
+    if not isinstance(value, kind):
+        raise _fail(path, f"{where}.{key} should be {getattr(kind, '__name__', kind)}, "
+                          f"got {type(value).__name__}")
+    return value
+
+
+def parse(data: Any, path: Path) -> Cassette:
+    """A cassette from loaded YAML, checked field by field so errors name the field."""
+    if not isinstance(data, dict):
+        raise _fail(path, "the file is not a mapping of cassette fields")
+    version = data.get("version")
+    if version != VERSION:
+        raise _fail(path, f"version {version!r} is not {VERSION}")
+    viewport = data.get("viewport")
+    if viewport is not None and not (isinstance(viewport, list) and len(viewport) == 2):
+        raise _fail(path, "viewport should be [width, height]")
+    meta = Meta(str(_need(data, "model", str, path, "cassette")),
+                str(_need(data, "tool", str, path, "cassette")),
+                tuple(viewport) if viewport else None)
+    steps = []
+    for number, raw in enumerate(_need(data, "steps", list, path, "cassette"), 1):
+        where = f"steps[{number}]"
+        turns = _need(raw, "turns", list, path, where)
+        for t_number, turn in enumerate(turns, 1):
+            for a_number, action in enumerate(_need(turn, "actions", list, path,
+                                                    f"{where}.turns[{t_number}]"), 1):
+                _need(action, "action", dict, path, f"{where}.turns[{t_number}].actions"
+                                                    f"[{a_number}]")
+        finish = _need(raw, "finish", dict, path, where)
+        _need(finish, "outcome", str, path, where + ".finish")
+        evidence = raw.get("evidence")
+        if evidence is not None and not isinstance(evidence, list):
+            raise _fail(path, f"{where}.evidence should be a list of lines")
+        steps.append(RecordedStep(str(_need(raw, "kind", str, path, where)),
+                                  str(_need(raw, "instruction", str, path, where)),
+                                  finish, turns, evidence))
+    return Cassette(str(_need(data, "test", str, path, "cassette")), meta, steps)
+
+
+def load(path: Path) -> Cassette | None:
+    """The cassette at `path`, None when there is none; CuaCassetteError when broken."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _fail(path, f"cannot read it ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise _fail(path, f"invalid YAML ({exc})".replace("\n", " ")) from None
+    return parse(data, path)
+
+
+def save(path: Path, cassette: Cassette) -> None:
+    """Write atomically: a reader (or a crashed writer) never sees half a cassette."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = HEADER + yaml.safe_dump(cassette.to_dict(), sort_keys=False, allow_unicode=True,
+                                   width=100)
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class Tape:
+    """A test's cassette in use: what may be replayed, and what this run recorded.
+
+    `mode` is the cache setting. The agent asks `step()` for a recording to replay and
+    reports each step's source; the plugin asks `to_write()` at the end of the test.
+    """
+
+    mode: str
+    path: Path
+    nodeid: str
+    meta: Meta
+    recorded: Cassette | None = None
+    unusable: str = ""  # why the recorded cassette cannot be replayed under these settings
+    sources: list[str] = field(default_factory=list)  # per step: replayed, live, healed
+
+    @classmethod
+    def open(cls, mode: str, path: Path, nodeid: str, meta: Meta) -> Tape:
+        tape = cls(mode, path, nodeid, meta)
+        if mode not in ("auto", "replay"):
+            return tape
+        recorded = load(path)
+        if recorded is None:
+            tape.unusable = f"no cassette at {path}"
+        elif recorded.test != nodeid:
+            tape.unusable = f"{path} was recorded for {recorded.test!r}, not {nodeid!r}"
+        elif recorded.meta.differences(meta):
+            tape.unusable = (f"{path} was recorded under other settings: "
+                             + "; ".join(recorded.meta.differences(meta)))
+        else:
+            tape.recorded = recorded
+        if mode == "replay" and tape.unusable:
+            raise CuaCassetteError(
+                f"--cua-cache=replay cannot run {nodeid}: {tape.unusable}; record it with "
+                "--cua-cache=record (or --cua-cache=auto) where the model is reachable")
+        return tape
+
+    def step(self, index: int, kind: str, instruction: str) -> RecordedStep | None:
+        """The recording of step `index` when it is the same step; None when there is none."""
+        steps = self.recorded.steps if self.recorded else []
+        found = steps[index] if index < len(steps) else None
+        if found and found.kind == kind and found.instruction == instruction:
+            return found
+        if self.mode == "replay":
+            recorded = (f"the cassette has step {index + 1} as {found.kind}: {found.instruction!r}"
+                        if found else f"the cassette has only {len(steps)} steps")
+            raise CuaCassetteError(
+                f"--cua-cache=replay: step {index + 1} {kind}: {instruction!r} is not in "
+                f"{self.path} ({recorded}); the test changed, re-record it with "
+                "--cua-cache=record")
+        return None
+
+    def to_write(self, steps: list[RecordedStep], test_passed: bool) -> Cassette | None:
+        """The cassette to save after the test, or None to leave the file as it is.
+
+        Only a passing run is written, so a failed run never overwrites a good cassette;
+        `auto` writes only when some step went to the model.
+        """
+        if self.mode not in ("record", "auto") or not test_passed or not steps:
+            return None
+        if self.mode == "auto" and all(s == "replayed" for s in self.sources):
+            return None
+        return Cassette(self.nodeid, self.meta, steps)
