@@ -228,6 +228,7 @@ class CuaAgent:
         if self.tape is not None and self.tape.mode == "auto":
             step.source, step.heal_reason = "healed", problem
             return None
+        step.source = "mismatch"
         step.finish("failed", False, f"replay mismatch: {problem}")
         raise CuaReplayMismatch(step.index + 1, step.instruction, problem, step)
 

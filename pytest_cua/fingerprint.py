@@ -70,9 +70,9 @@ const selectorOf = el => {
 const fingerprint = (el, x, y) => {
   if (!el) return null;
   const r = el.getBoundingClientRect();
-  const text = ['input', 'select', 'textarea'].includes(el.tagName.toLowerCase())
-    ? '' : clean(el.innerText);
-  const fp = {tag: el.tagName.toLowerCase(), role: roleOf(el), name: nameOf(el), text,
+  const tag = el.tagName.toLowerCase(), whole = tag === 'html' || tag === 'body';
+  const text = whole || ['input', 'select', 'textarea'].includes(tag) ? '' : clean(el.innerText);
+  const fp = {tag, role: roleOf(el), name: whole ? '' : nameOf(el), text,
     selector: selectorOf(el), box: [r.left, r.top, r.width, r.height].map(Math.round)};
   if (x !== undefined && r.width && r.height)
     fp.at = [(x - r.left) / r.width, (y - r.top) / r.height].map(v => Math.round(v * 100) / 100);
@@ -158,6 +158,8 @@ def label(fp: dict[str, Any] | None) -> str:
     """A fingerprint as a person would name the element: `button "Add errand"`."""
     if not fp:
         return "nothing"
+    if fp.get("tag") in ("html", "body"):
+        return f"the page itself <{fp['tag']}>"
     kind = fp.get("role") or fp.get("tag") or "element"
     name = fp.get("name") or fp.get("text")
     return f'{kind} "{name}"' if name else f"{kind} <{fp.get('tag')}>"

@@ -55,7 +55,9 @@ class StepResult:
     turns: list[TurnRecord] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
-    source: str = "live"  # live (the model), replayed (a cassette), healed (replay, then live)
+    # live (the model), replayed (a cassette), healed (replay, then live), mismatch (replay
+    # failed: the page no longer matches the cassette)
+    source: str = "live"
     heal_reason: str = ""
     ending: dict[str, Any] = field(default_factory=dict)  # how it ended, as a cassette keeps it
     evidence: list[str] | None = None  # what a check / answer was judged on

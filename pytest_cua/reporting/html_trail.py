@@ -81,7 +81,8 @@ def _turn_html(step: StepResult, turn: TurnRecord, fmt: str) -> str:
 
 def _step_title(step: StepResult) -> str:
     replay = {"replayed": " (replayed from cassette)",
-              "healed": " (healed: cassette no longer matched, re-recorded)"}.get(step.source, "")
+              "healed": " (healed: cassette no longer matched, re-recorded)",
+              "mismatch": " (replay: the page no longer matches the cassette)"}.get(step.source, "")
     return f"{step.index + 1}. {step.kind}: {step.instruction}{replay}"
 
 
