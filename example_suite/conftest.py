@@ -1,12 +1,16 @@
 """The example suite: a small demo app, served locally, driven by natural-language steps.
 
-With OPENAI_API_KEY or AZURE_OPENAI_ENDPOINT set, the steps go to the real model. Without
-them, a scripted stand-in model (pytest_cua.testing's fake Responses API server, replaying
-turns written down in `demo_model.py`) answers, so the suite runs offline with no key.
+How it runs (see README.md here):
+- by default, offline from the committed cassettes in `cassettes/` (`--cua-cache=replay`
+  without credentials, `auto` with them);
+- `--cua-cache=record` re-records: against the real model when OPENAI_API_KEY or
+  AZURE_OPENAI_ENDPOINT is set, otherwise against the scripted stand-in model of
+  `demo_model.py`, served by pytest_cua.testing's fake Responses API server.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import threading
@@ -17,9 +21,12 @@ from pathlib import Path
 import pytest
 from demo_model import DEMO_TURNS
 
+from pytest_cua import Settings
 from pytest_cua.testing import FakeResponsesServer
 
-APP = Path(__file__).parent / "app"
+HERE = Path(__file__).parent
+APP = HERE / "app"
+CASSETTES = HERE / "cassettes"
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -42,16 +49,31 @@ def _has_credentials() -> bool:
     return bool(os.environ.get("OPENAI_API_KEY") or os.environ.get("AZURE_OPENAI_ENDPOINT"))
 
 
+def _cache_chosen(config: pytest.Config) -> bool:
+    return bool(config.getoption("cua_cache") or config.getini("cua_cache")
+                or os.environ.get("CUA_CACHE"))
+
+
+@pytest.fixture
+def cua_settings(cua_settings: Settings, pytestconfig: pytest.Config) -> Settings:
+    """This suite's cassettes, and replay by default when there is no model to ask."""
+    changes: dict[str, str] = {"cache_dir": str(CASSETTES)}
+    if not _cache_chosen(pytestconfig):
+        changes["cache"] = "auto" if _has_credentials() else "replay"
+    return dataclasses.replace(cua_settings, **changes)
+
+
 @pytest.fixture(autouse=True)
 def demo_model(request: pytest.FixtureRequest,
                monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeResponsesServer | None]:
-    """Without credentials, answer as the scripted demo model (see demo_model.py)."""
-    if _has_credentials() or "cua_agent" not in request.fixturenames:
+    """Without credentials, a run that asks the model gets the scripted demo model."""
+    if (_has_credentials() or "cua_agent" not in request.fixturenames
+            or request.getfixturevalue("cua_settings").cache == "replay"):
         yield None
         return
     turns = DEMO_TURNS.get(request.node.originalname)
     if turns is None:
-        pytest.fail(f"no scripted demo turns for {request.node.originalname}; add them to "
+        pytest.fail(f"no scripted demo turns for {request.node.originalname!r}; add them to "
                     "example_suite/demo_model.py or set OPENAI_API_KEY to use a real model")
     with FakeResponsesServer() as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)

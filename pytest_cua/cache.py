@@ -98,7 +98,7 @@ def cassette_path(cache_dir: Path, nodeid: str) -> Path:
     file_part, _, name = nodeid.partition("::")
     folder = re.sub(r"(\.cua\.ya?ml|\.py)$", "", file_part)
     folder_parts = [re.sub(r"[^\w.-]", "_", p) for p in folder.split("/") if p not in ("", "..")]
-    safe = re.sub(r"[^\w.\[\]-]", "_", name.replace("::", ".")) or "test"
+    safe = re.sub(r"[^\w .\[\]-]", "_", name.replace("::", ".")).strip() or "test"
     if len(safe) > 100 or safe != name.replace("::", "."):
         safe = safe[:90] + "-" + hashlib.sha256(name.encode()).hexdigest()[:8]
     return cache_dir.joinpath(*folder_parts, safe + ".yaml")
@@ -168,11 +168,28 @@ def load(path: Path) -> Cassette | None:
     return parse(data, path)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Block style for structure, flow style for short scalar lists and maps: reviewable."""
+
+
+def _flow_if_flat(dumper: yaml.SafeDumper, data: Any) -> Any:
+    values = data.values() if isinstance(data, dict) else data
+    flat = all(isinstance(v, str | int | float | bool) or v is None for v in values) and (
+        len(str(data)) < 80)
+    if isinstance(data, dict):
+        return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flat)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+_Dumper.add_representer(dict, _flow_if_flat)
+_Dumper.add_representer(list, _flow_if_flat)
+
+
 def save(path: Path, cassette: Cassette) -> None:
     """Write atomically: a reader (or a crashed writer) never sees half a cassette."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = HEADER + yaml.safe_dump(cassette.to_dict(), sort_keys=False, allow_unicode=True,
-                                   width=100)
+    text = HEADER + yaml.dump(cassette.to_dict(), Dumper=_Dumper, sort_keys=False,
+                              allow_unicode=True, width=100)
     fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:

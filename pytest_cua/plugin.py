@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from . import cache, providers
+from . import cache, providers, yamltests
 from .agent import CuaAgent
 from .errors import CuaCassetteError, CuaConfigError, CuaProviderError
 from .reporting import artifacts, live
@@ -100,6 +100,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         close = getattr(client, "close", None)
         if close is not None:
             close()
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if yamltests.is_test_file(file_path):
+        return yamltests.CuaYamlFile.from_parent(parent, path=file_path)
+    return None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
