@@ -8,7 +8,7 @@ provider, runs actions through the computer, records the trail, and turns the lo
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any, Protocol
 
@@ -17,6 +17,7 @@ from .cache import RecordedStep, Tape
 from .computer import ActionError, PageComputer, Scale, Shot, describe
 from .errors import (
     CuaCheckFailed,
+    CuaDomainBlocked,
     CuaMaxStepsExceeded,
     CuaReplayMismatch,
     CuaSafetyCheckFailed,
@@ -50,9 +51,14 @@ class CuaAgent:
         observers: Iterable[StepObserver] = (),
         computer: PageComputer | None = None,
         tape: Tape | None = None,
+        secrets: Mapping[str, str] | None = None,
+        budget: Any = None,
     ) -> None:
         self.client = client
         self.tape = tape
+        self.secrets: dict[str, str] = dict(secrets or {})
+        self.budget = budget  # shared model-turn budget: .spend() before each request
+        self._step_secrets: dict[str, str] = {}
         self._unseen: list[str] = []  # steps replayed since the model last heard from us
         self.settings = settings
         self.computer = computer or PageComputer(page)
@@ -65,6 +71,7 @@ class CuaAgent:
             safety_policy=settings.safety_policy,
             max_steps=settings.max_steps,
             history=settings.history,
+            loop_limit=settings.loop_limit,
         )
 
     @property
@@ -72,14 +79,19 @@ class CuaAgent:
         """The page the agent acts on now (a popup or new tab once one opened)."""
         return self.computer.page
 
-    def __call__(self, instruction: str) -> StepResult:
+    def __call__(self, instruction: str, *,
+                 secrets: Mapping[str, str] | None = None) -> StepResult:
         __tracebackhide__ = True
-        return self.act(instruction)
+        return self.act(instruction, secrets=secrets)
 
-    def act(self, instruction: str) -> StepResult:
-        """Do the step; CuaStepFailed if the model reports it could not."""
+    def act(self, instruction: str, *, secrets: Mapping[str, str] | None = None) -> StepResult:
+        """Do the step; CuaStepFailed if the model reports it could not.
+
+        `secrets` maps placeholder names to values: the model sees only `{name}`; the
+        value is typed for it, masked in screenshots and never stored or sent.
+        """
         __tracebackhide__ = True
-        return self._run("act", instruction)
+        return self._run("act", instruction, secrets)
 
     def check(self, claim: str) -> StepResult:
         """Assert a claim about the page, without changing it; CuaCheckFailed if false."""
@@ -91,12 +103,49 @@ class CuaAgent:
         __tracebackhide__ = True
         return self._run("ask", question).answer or ""
 
+    # ------------------------------------------------------------------ secrets
+    def _reveal(self, text: str) -> tuple[str, bool]:
+        """The text with secret placeholders replaced by their values, and whether any was."""
+        used = False
+        for name, value in self._step_secrets.items():
+            placeholder = "{" + name + "}"
+            if placeholder in text:
+                text, used = text.replace(placeholder, value), True
+        return text, used
+
+    def _redact(self, text: str) -> str:
+        """The text with every secret value replaced by its placeholder."""
+        for name, value in sorted(self._step_secrets.items(), key=lambda kv: -len(kv[1])):
+            if value:
+                text = text.replace(value, "{" + name + "}")
+        return text
+
+    def _perform(self, action: dict, scale: Scale, read_only: bool) -> None:
+        """Execute one action (secrets revealed), then enforce the allowed domains."""
+        if action.get("type") == "type" and isinstance(action.get("text"), str):
+            text, used = self._reveal(action["text"])
+            if used:
+                self.computer.mark_secret_field()
+                action = {**action, "text": text}
+        try:
+            self.computer.execute(action, scale, read_only)
+        except ActionError as exc:
+            raise ActionError(self._redact(str(exc))) from None
+        blocked = self.computer.take_blocked_navigations()
+        if blocked:
+            raise CuaDomainBlocked(self._step.instruction, blocked,
+                                   list(self.computer.step_rules), self._step)
+
     # ------------------------------------------------------------------ driver
-    def _run(self, kind: str, instruction: str) -> StepResult:
+    def _run(self, kind: str, instruction: str,
+             secrets: Mapping[str, str] | None = None) -> StepResult:
         __tracebackhide__ = True
         if not isinstance(instruction, str) or not instruction.strip():
             raise ValueError(f"cua_agent.{kind}() needs a non-empty instruction string")
+        self._step_secrets = {**self.secrets, **(secrets or {})}
         step = self.trail.start_step(kind, instruction)
+        self._step = step
+        self.computer.enforce_domains(True)
         recorded = self.tape.step(step.index, kind, instruction) if self.tape else None
         if recorded is not None:
             step.source = "replayed"
@@ -110,11 +159,14 @@ class CuaAgent:
             return self._conclude(step, finish)
         except BaseException as exc:
             error = exc
+            self.conversation.abandon()
             self._announce(step)
             if step.outcome == "running":
-                step.finish("error", False, f"{type(exc).__name__}: {exc}")
+                step.finish("failed" if isinstance(exc, AssertionError) else "error", False,
+                            f"{type(exc).__name__}: {exc}")
             raise
         finally:
+            self.computer.enforce_domains(False)
             if self.tape is not None:
                 self.tape.sources.append(step.source)
             for observer in self.observers:
@@ -123,13 +175,16 @@ class CuaAgent:
     def _drive(self, step: StepResult) -> Finish:
         shot = self.computer.screenshot()
         decision = self.conversation.begin(step.kind, step.instruction, shot.image,
-                                           done=self._unseen)
+                                           done=self._unseen,
+                                           secrets=tuple(self._step_secrets))
         self._unseen = []
         while True:
             if isinstance(decision, Send | Finish):
                 self._announce(step)
             if isinstance(decision, Send):
                 turn = self._new_turn(step, shot)
+                if self.budget is not None:
+                    self.budget.spend()
                 response = providers.create_response(self.client, decision.request)
                 decision = self.conversation.receive(response)
                 self._record_response(turn, decision)
@@ -139,7 +194,7 @@ class CuaAgent:
                 decision = self.conversation.executed(shot.image, errors)
             else:
                 if step.kind != "act" and decision.outcome in ("verdict", "answer"):
-                    step.evidence = self.computer.evidence()
+                    step.evidence = [self._redact(line) for line in self.computer.evidence()]
                 return decision
 
     # ------------------------------------------------------------------ replay
@@ -174,7 +229,7 @@ class CuaAgent:
             if recorded.evidence is None:
                 return self._mismatch(step, "the cassette has no page evidence for this "
                                             f"{step.kind}, so it cannot be re-verified")
-            now = self.computer.evidence()
+            now = [self._redact(line) for line in self.computer.evidence()]
             changes = fingerprint.evidence_changes(recorded.evidence, now)
             if changes:
                 return self._mismatch(
@@ -217,7 +272,7 @@ class CuaAgent:
                                f"({'; '.join(fingerprint.differences(expected, now))}); {gone}")
         if not problem:
             try:
-                self.computer.execute(action, scale, read_only)
+                self._perform(action, scale, read_only)
             except ActionError as exc:
                 problem = f"{describe(action)} failed: {exc}"
         record.error = problem or None
@@ -280,7 +335,10 @@ class CuaAgent:
                 continue
             record.target = self.computer.target_of(action, shot.scale)
             try:
-                self.computer.execute(action, shot.scale, decision.read_only)
+                self._perform(action, shot.scale, decision.read_only)
+            except CuaDomainBlocked as exc:
+                record.error = f"blocked: {', '.join(exc.urls)}"
+                raise
             except ActionError as exc:
                 record.error = str(exc)
                 errors.append(f"action {position + 1} ({record.description}): {exc}")
@@ -306,6 +364,9 @@ class CuaAgent:
             step.finish("failed", False, reason)
             failure = CuaCheckFailed if kind == "check" else CuaStepFailed
             raise failure(instruction, reason, step)
+        if finish.outcome == "loop":
+            step.finish("failed", False, finish.reason)
+            raise CuaStepFailed(instruction, finish.reason, step)
         if finish.outcome == "max_steps":
             step.finish("failed", False, f"more than {self.settings.max_steps} model turns")
             raise CuaMaxStepsExceeded(instruction, self.settings.max_steps, step)

@@ -17,7 +17,7 @@ from typing import Any
 
 from PIL import Image as PILImage
 
-from . import fingerprint
+from . import domains, fingerprint
 from .loop import Image
 from .protocol import GA_MAX_SIZE
 
@@ -308,8 +308,46 @@ class PageComputer:
         self._pages: list[Any] = []
         self._known_pages = 0
         self.page = page
+        self.masked = False  # a secret was typed: mask fields marked data-cua-secret
+        self.blocked: list[tuple[str, bool]] = []  # (url, was a main-frame navigation)
+        self.rules: tuple[str, ...] = ()
+        self.step_rules: tuple[str, ...] = ()  # in force while a step runs, else nothing
+        self._routed = False
         self._watch(page)
         page.context.on("page", self._watch)
+
+    # -- allowed domains -------------------------------------------------------
+    def allow_only(self, rules: tuple[str, ...]) -> None:
+        """While a step runs, block requests to hosts the rules do not allow (`domains`).
+
+        The test's own Playwright calls between steps are not restricted: the allowlist
+        keeps the model from wandering, not the test author.
+        """
+        self.rules = rules
+        self.page.context.route("**/*", self._route)
+        self._routed = True
+
+    def enforce_domains(self, on: bool) -> None:
+        """Start or stop enforcing; the page the step starts on is always allowed."""
+        if not self._routed:
+            return
+        own = domains.host_rule(self.page.url) if on else None
+        self.step_rules = (*self.rules, *([own] if own else [])) if on else ()
+
+    def _route(self, route: Any) -> None:
+        request = route.request
+        if not self.step_rules or domains.allowed(request.url, self.step_rules):
+            route.fallback()
+            return
+        navigation = request.is_navigation_request() and request.frame.parent_frame is None
+        self.blocked.append((request.url, navigation))
+        route.abort("blockedbyclient")
+
+    def take_blocked_navigations(self) -> list[str]:
+        """Main-frame navigations blocked since the last call."""
+        urls = [url for url, navigation in self.blocked if navigation]
+        self.blocked = [(u, n) for u, n in self.blocked if not n]
+        return urls
 
     # -- pages -----------------------------------------------------------------
     def _watch(self, page: Any) -> None:
@@ -347,8 +385,9 @@ class PageComputer:
 
     # -- screenshots -----------------------------------------------------------
     def screenshot(self) -> Shot:
+        masks = [self.page.locator("[data-cua-secret]")] if self.masked else None
         raw = self.page.screenshot(type="png", scale="css", animations="disabled",
-                                   caret="initial")
+                                   caret="initial", mask=masks, mask_color="#222222")
         return encode_shot(raw, _viewport(self.page), self.limit)
 
     # -- actions ---------------------------------------------------------------
@@ -386,6 +425,13 @@ class PageComputer:
     def locate(self, fp: dict, focus: bool = False) -> dict:
         """Find a fingerprinted element now: {x, y} in CSS pixels, {focused}, or {error}."""
         return self.page.evaluate(fingerprint.LOCATE_JS, [fp, focus])
+
+    def mark_secret_field(self) -> None:
+        """Mark the focused field as holding a secret, so screenshots mask it."""
+        self.masked = True
+        with contextlib.suppress(Exception):
+            self.page.evaluate("() => document.activeElement && document.activeElement"
+                               ".setAttribute('data-cua-secret', '')")
 
     def evidence(self) -> list[str]:
         """The visible text and control states of the viewport."""

@@ -100,3 +100,23 @@ class CuaReplayMismatch(CuaError, AssertionError):
 class CuaCassetteError(CuaError):
     """A cassette is missing, unreadable or recorded for other settings (an error, not a
     product failure): the message names the file and how to re-record it."""
+
+
+class CuaBudgetExceeded(CuaError):
+    """The session's model-turn budget (--cua-max-turns-total) is spent: an error, so the
+    remaining CUA tests stop fast instead of spending more."""
+
+
+class CuaDomainBlocked(CuaError, AssertionError):
+    """An action navigated to a host that allowed_domains does not list; it was blocked."""
+
+    def __init__(self, instruction: str, urls: Sequence[str], rules: Sequence[str],
+                 result: Any = None) -> None:
+        self.instruction = instruction
+        self.urls = list(urls)
+        self.result = result
+        super().__init__(
+            f"CUA step {instruction!r} tried to leave the allowed domains: navigation to "
+            f"{', '.join(self.urls)} was blocked (allowed: {', '.join(rules)}); add the host "
+            "with --cua-allowed-domain if the test should go there"
+        )

@@ -146,6 +146,8 @@ EVIDENCE_JS = "() => {" + _HELPERS + r"""
     const name = nameOf(el);
     if (el.type === 'checkbox' || el.type === 'radio')
       out.push(`[${el.type} ${name}: ${el.checked ? 'checked' : 'not checked'}]`);
+    else if (el.hasAttribute('data-cua-secret'))
+      out.push(`[${el.type || 'field'} ${name}: (secret)]`);
     else if (el.type === 'password')
       out.push(`[password ${name}: ${el.value ? 'filled' : 'empty'}]`);
     else out.push(`[${el.tagName.toLowerCase()} ${name}: ${JSON.stringify(el.value)}]`);

@@ -23,6 +23,8 @@ from . import protocol, safety
 from .protocol import ModelTurn
 
 READ_ONLY_KINDS = ("check", "ask")
+# Repeating these can be progress (scrolling a long page, waiting for a job), not a loop.
+PATIENT_ACTIONS = ("scroll", "wait", "screenshot")
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Execute:
 
 @dataclass
 class Finish:
-    """How a step ended. `outcome` is one of: verdict, answer, no_verdict, max_steps, safety."""
+    """How a step ended: verdict, answer, no_verdict, max_steps, safety or loop."""
 
     outcome: str
     passed: bool = False
@@ -73,6 +75,7 @@ class Conversation:
         max_steps: int = 30,
         history: str = "server",
         reasoning_summary: bool = True,
+        loop_limit: int = 8,
     ) -> None:
         if variant not in ("preview", "ga"):
             raise ValueError(f"unknown tool variant {variant!r}")
@@ -82,6 +85,9 @@ class Conversation:
         self.max_steps = max_steps
         self.history = history
         self.reasoning_summary = reasoning_summary
+        self.loop_limit = loop_limit
+        self._last_actions = ""
+        self._repeats = 0
         self.previous_response_id: str | None = None
         self._history_items: list[dict] = []
         self._carry: list[dict] = []  # outputs owed to the model, sent with the next request
@@ -102,21 +108,30 @@ class Conversation:
         """Model turns taken in the current step."""
         return self._turns
 
+    def abandon(self) -> None:
+        """Forget a step that ended in an exception; the next step starts a fresh chain."""
+        self._current = None
+        self._ending = None
+        self._end(Finish("abandoned"))
+
     def begin(self, kind: str, instruction: str, image: Image,
-              done: list[str] | tuple[str, ...] = ()) -> Send:
+              done: list[str] | tuple[str, ...] = (), secrets: tuple[str, ...] = ()) -> Send:
         """Start a step. `done` lists steps that ran without the model (replayed from a
-        cassette) since it last heard from us, so it knows how the page got here."""
+        cassette) since it last heard from us, so it knows how the page got here; `secrets`
+        names the placeholders the model may type."""
         if kind not in ("act", "check", "ask"):
             raise ValueError(f"unknown step kind {kind!r}")
         self._kind = kind
         self._turns = 0
         self._nudged = False
+        self._last_actions, self._repeats = "", 0
         self._queue = []
         self._current = None
         self._ending = None
         self._display = (image.width, image.height)
         items = [*self._carry,
-                 protocol.step_message(kind, instruction, image.url, self.variant, done)]
+                 protocol.step_message(kind, instruction, image.url, self.variant, done,
+                                       secrets)]
         self._carry = []
         return self._send(items)
 
@@ -155,6 +170,9 @@ class Conversation:
                 return self._end(Finish("safety", refused_checks=refused))
             if ending is None and self._turns >= self.max_steps:
                 return self._end(Finish("max_steps"))
+            looping = self._looping(turn)
+            if ending is None and looping:
+                return self._end(Finish("loop", reason=looping))
             self._queue = list(turn.computer_calls)
             self._acks = acks
             self._ending = ending
@@ -188,6 +206,21 @@ class Conversation:
         return self._next_call()
 
     # ----------------------------------------------------------------- internals
+    def _looping(self, turn: ModelTurn) -> str:
+        """Why the model is stuck, once it sent the same actions loop_limit turns in a row."""
+        actions = [a for call in turn.computer_calls for a in call.actions]
+        signature = json.dumps(actions, sort_keys=True)
+        if not self.loop_limit or all(a.get("type") in PATIENT_ACTIONS for a in actions):
+            self._last_actions, self._repeats = "", 0
+            return ""
+        self._repeats = self._repeats + 1 if signature == self._last_actions else 1
+        self._last_actions = signature
+        if self._repeats < self.loop_limit:
+            return ""
+        return (f"the model sent the same action {self._repeats} times in a row, {signature}, "
+                "without getting anywhere; stopped as a loop (raise --cua-loop-limit if "
+                "repeating is intended)")
+
     def _next_call(self) -> Decision:
         if self._queue:
             call = self._queue.pop(0)

@@ -7,6 +7,7 @@ Modelled on pytest_playwright: one option group, overridable fixtures layered on
 from __future__ import annotations
 
 import os
+import tempfile
 import traceback
 from collections.abc import Generator
 from pathlib import Path
@@ -14,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from . import cache, providers, yamltests
+from . import cache, domains, providers, yamltests
 from .agent import CuaAgent
-from .errors import CuaCassetteError, CuaConfigError, CuaProviderError
+from .budget import Budget
+from .errors import CuaBudgetExceeded, CuaCassetteError, CuaConfigError, CuaProviderError
 from .reporting import artifacts, live
 from .settings import (
     CACHE_MODES,
@@ -37,7 +39,9 @@ _TRAIL_KEY = pytest.StashKey[Trail]()
 _SETTINGS_KEY = pytest.StashKey[Settings]()
 _TAPE_KEY = pytest.StashKey[cache.Tape]()
 _PASSED_KEY = pytest.StashKey[bool]()
-INFRASTRUCTURE_ERRORS = (CuaProviderError, CuaConfigError, CuaCassetteError)
+_BUDGET_KEY = pytest.StashKey[Budget]()
+INFRASTRUCTURE_ERRORS = (CuaProviderError, CuaConfigError, CuaCassetteError,
+                         CuaBudgetExceeded)
 
 _HELP = {
     "provider": "model provider: openai, azure, or auto (azure when AZURE_OPENAI_ENDPOINT is set)",
@@ -54,6 +58,10 @@ _HELP = {
     "timeout": "seconds per model request (default 120)",
     "history": "server (chain with previous_response_id, default) or manual (resend items)",
     "report_images": "report screenshots: png (default), webp (half the size), jpeg, off",
+    "loop_limit": "fail a step when the model repeats the same click/typing this many times "
+                  "in a row (default 8, 0 = off)",
+    "max_turns_total": "model turns allowed for the whole session, all xdist workers "
+                       "together (default 0 = no limit)",
 }
 _CHOICES = {"provider": PROVIDERS, "tool": TOOLS, "cache": CACHE_MODES, "history": HISTORY_MODES,
             "report_images": REPORT_IMAGES}
@@ -91,11 +99,30 @@ def pytest_configure(config: pytest.Config) -> None:
     except SettingError as exc:
         raise pytest.UsageError(f"pytest-cua: {exc}") from None
     config.stash[_CLIENTS_KEY] = {}
-    if not hasattr(config, "workerinput"):  # the xdist controller or a plain run reports
+    limit = resolve(cli=cli, ini=ini, env=os.environ).max_turns_total
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:  # the xdist controller or a plain run reports and owns the budget
         config.pluginmanager.register(SessionTotals(), "cua_session_totals")
+        if limit:
+            handle, path = tempfile.mkstemp(prefix="pytest-cua-budget-", suffix=".count")
+            os.close(handle)
+            config.stash[_BUDGET_KEY] = Budget(Path(path), limit)
+    elif limit and workerinput.get("cua_budget"):
+        config.stash[_BUDGET_KEY] = Budget(Path(workerinput["cua_budget"]), limit)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: every worker counts model turns in the controller's budget file."""
+    budget = node.config.stash.get(_BUDGET_KEY, None)
+    if budget is not None:
+        node.workerinput["cua_budget"] = str(budget.path)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    budget = config.stash.get(_BUDGET_KEY, None)
+    if budget is not None and not hasattr(config, "workerinput"):
+        budget.remove()
     for client in config.stash.get(_CLIENTS_KEY, {}).values():
         close = getattr(client, "close", None)
         if close is not None:
@@ -190,8 +217,15 @@ def cache_dir(config: pytest.Config, settings: Settings) -> Path:
 
 
 @pytest.fixture
+def cua_secrets() -> dict[str, str]:
+    """Secrets every step may type by placeholder (`{name}`); override to supply them,
+    e.g. from the environment. Values never reach the model, reports or cassettes."""
+    return {}
+
+
+@pytest.fixture
 def cua_agent(request: pytest.FixtureRequest, cua_client: Any, cua_settings: Settings,
-              page: Any) -> Generator[CuaAgent, None, None]:
+              cua_secrets: dict[str, str], page: Any) -> Generator[CuaAgent, None, None]:
     """A computer-use agent on pytest-playwright's `page`; one conversation per test."""
     item = request.node
     trail = Trail(nodeid=item.nodeid)
@@ -204,7 +238,12 @@ def cua_agent(request: pytest.FixtureRequest, cua_client: Any, cua_settings: Set
         path = cache.cassette_path(cache_dir(request.config, cua_settings), item.nodeid)
         tape = cache.Tape.open(cua_settings.cache, path, item.nodeid, meta)
         item.stash[_TAPE_KEY] = tape
-    agent = CuaAgent(page, cua_client, cua_settings, trail=trail, tape=tape)
+    agent = CuaAgent(page, cua_client, cua_settings, trail=trail, tape=tape,
+                     secrets=cua_secrets, budget=request.config.stash.get(_BUDGET_KEY, None))
+    if cua_settings.allowed_domains:
+        base_url = request.getfixturevalue("base_url")
+        own = [domains.host_rule(url) for url in (base_url or "", page.url)]
+        agent.computer.allow_only(tuple(cua_settings.allowed_domains) + tuple(r for r in own if r))
     agent.observers.extend(_live_reporters(request.config, agent, cua_settings))
     yield agent
     if tape is not None:

@@ -101,8 +101,13 @@ def image_detail(variant: str) -> str:
 
 
 def step_message(kind: str, instruction: str, image_url: str, variant: str,
-                 done: Sequence[str] = ()) -> dict:
+                 done: Sequence[str] = (), secrets: Sequence[str] = ()) -> dict:
     text = _PROMPTS[kind].format(instruction=instruction)
+    if secrets:
+        names = ", ".join("{" + name + "}" for name in secrets)
+        text += (f"\nSecret values are given as placeholders: {names}. To enter one, type its "
+                 "placeholder exactly as written; the real value is typed for you and the "
+                 "field is masked in screenshots.")
     if done:
         text = ("These earlier steps of the test were already carried out: "
                 + "; ".join(done) + ".\n" + text)

@@ -38,6 +38,8 @@ class Settings:
     timeout: float = 120.0
     history: str = "server"
     report_images: str = "png"
+    loop_limit: int = 8
+    max_turns_total: int = 0
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -65,6 +67,16 @@ def _positive_int(value: Any) -> int:
         raise ValueError(f"expected a positive whole number, got {value!r}") from None
     if number < 1:
         raise ValueError(f"expected a positive whole number, got {value!r}")
+    return number
+
+
+def _whole(value: Any) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"expected a whole number (0 for no limit), got {value!r}") from None
+    if number < 0:
+        raise ValueError(f"expected a whole number (0 for no limit), got {value!r}")
     return number
 
 
@@ -143,6 +155,10 @@ SPECS: tuple[Spec, ...] = (
          marker=True),
     Spec("report_images", _choice(REPORT_IMAGES), "--cua-report-images", "cua_report_images",
          "CUA_REPORT_IMAGES"),
+    Spec("loop_limit", _whole, "--cua-loop-limit", "cua_loop_limit", "CUA_LOOP_LIMIT",
+         marker=True),
+    Spec("max_turns_total", _whole, "--cua-max-turns-total", "cua_max_turns_total",
+         "CUA_MAX_TURNS_TOTAL"),
 )
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 MARKER_KEYS = tuple(spec.name for spec in SPECS if spec.marker)
