@@ -2,11 +2,15 @@
 
 from .agent import CuaAgent
 from .errors import (
+    CuaBudgetExceeded,
+    CuaCassetteError,
     CuaCheckFailed,
     CuaConfigError,
+    CuaDomainBlocked,
     CuaError,
     CuaMaxStepsExceeded,
     CuaProviderError,
+    CuaReplayMismatch,
     CuaSafetyCheckFailed,
     CuaStepFailed,
 )
@@ -15,11 +19,15 @@ from .trail import StepResult, Trail
 
 __all__ = [
     "CuaAgent",
+    "CuaBudgetExceeded",
+    "CuaCassetteError",
     "CuaCheckFailed",
     "CuaConfigError",
+    "CuaDomainBlocked",
     "CuaError",
     "CuaMaxStepsExceeded",
     "CuaProviderError",
+    "CuaReplayMismatch",
     "CuaSafetyCheckFailed",
     "CuaStepFailed",
     "Settings",
