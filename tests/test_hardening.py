@@ -66,8 +66,8 @@ def test_incomplete_without_output(cua_fake_server, page, cua_agent):
 
 def test_malformed_json(cua_fake_server, page, cua_agent):
     page.goto(SITE + "/form.html")
-    cua_fake_server.script(*[fault(200, body=b"{not json", headers={"content-type": "application/json"})
-                             for _ in range(3)])
+    json_type = {"content-type": "application/json"}
+    cua_fake_server.script(*[fault(200, body=b"{not json", headers=json_type) for _ in range(3)])
     cua_agent("Look")
 
 def test_no_output(cua_fake_server, page, cua_agent):
@@ -324,3 +324,26 @@ def test_closed_port_helper_is_really_closed():
     sock.close()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+def test_only_infrastructure_errors_are_rerun(cua_pytester):
+    result = run(cua_pytester, """
+ATTEMPTS = []
+
+def test_service_hiccup(cua_fake_server, page, cua_agent):
+    page.goto(SITE + "/form.html")
+    ATTEMPTS.append(1)
+    if len(ATTEMPTS) == 1:
+        cua_fake_server.script(fault(503), fault(503), fault(503))
+    else:
+        cua_fake_server.script(turn(verdict(True, "ok")))
+    cua_agent("Look")
+
+def test_product_bug(cua_fake_server, page, cua_agent):
+    page.goto(SITE + "/form.html")
+    cua_fake_server.script(turn(verdict(False, "the button is missing")))
+    cua_agent("Press the button")
+""", "--reruns", "2", "--only-rerun", "CuaProviderError")
+    assert result.parseoutcomes() == {"passed": 1, "failed": 1, "rerun": 1}
+    result.stdout.fnmatch_lines(["*PASSED test_inner.py::test_service_hiccup*",
+                                 "*FAILED test_inner.py::test_product_bug*"])
