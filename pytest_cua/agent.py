@@ -27,6 +27,8 @@ from .loop import Conversation, Execute, Finish, Send
 from .settings import Settings
 from .trail import ActionRecord, StepResult, Trail, TurnRecord
 
+NO_ACTION = "the computer call carried no action; send one action to perform"
+
 
 class StepObserver(Protocol):
     """Told about each step and turn as it happens; reporters implement it."""
@@ -38,8 +40,11 @@ class StepObserver(Protocol):
     def step_finished(self, step: StepResult, error: BaseException | None) -> None: ...
 
 
-class CuaAgent:
-    """Runs natural-language steps on a Playwright page through a computer-use model."""
+class AgentCore:
+    """What the sync and async agents share: settings, the conversation, the trail, secrets
+    and the step bookkeeping. No I/O happens here; the drivers do it."""
+
+    computer_class: Any = PageComputer
 
     def __init__(
         self,
@@ -61,7 +66,8 @@ class CuaAgent:
         self._step_secrets: dict[str, str] = {}
         self._unseen: list[str] = []  # steps replayed since the model last heard from us
         self.settings = settings
-        self.computer = computer or PageComputer(page)
+        self.computer = computer or self.computer_class(
+            page, image_format=settings.screenshot_format)
         self.trail = trail if trail is not None else Trail()
         self.trail.model, self.trail.variant = settings.model, settings.tool_variant
         self.observers = list(observers)
@@ -78,6 +84,172 @@ class CuaAgent:
     def page(self) -> Any:
         """The page the agent acts on now (a popup or new tab once one opened)."""
         return self.computer.page
+
+    def _reveal(self, text: str) -> tuple[str, bool]:
+        """The text with secret placeholders replaced by their values, and whether any was."""
+        used = False
+        for name, value in self._step_secrets.items():
+            placeholder = "{" + name + "}"
+            if placeholder in text:
+                text, used = text.replace(placeholder, value), True
+        return text, used
+
+    def _redact(self, text: str) -> str:
+        """The text with every secret value replaced by its placeholder."""
+        for name, value in sorted(self._step_secrets.items(), key=lambda kv: -len(kv[1])):
+            if value:
+                text = text.replace(value, "{" + name + "}")
+        return text
+
+    def _open_step(self, kind: str, instruction: str,
+                   secrets: Mapping[str, str] | None) -> tuple[StepResult, RecordedStep | None]:
+        if not isinstance(instruction, str) or not instruction.strip():
+            raise ValueError(f"cua_agent.{kind}() needs a non-empty instruction string")
+        self._step_secrets = {**self.secrets, **(secrets or {})}
+        step = self.trail.start_step(kind, instruction)
+        self._step = step
+        self.computer.enforce_domains(True)
+        recorded = self.tape.step(step.index, kind, instruction) if self.tape else None
+        if recorded is not None:
+            step.source = "replayed"
+        for observer in self.observers:
+            observer.step_started(step)
+        return step, recorded
+
+    def _step_failed(self, step: StepResult, exc: BaseException) -> None:
+        self.conversation.abandon()
+        self._announce(step)
+        if step.outcome == "running":
+            step.finish("failed" if isinstance(exc, AssertionError) else "error", False,
+                        f"{type(exc).__name__}: {exc}")
+
+    def _close_step(self, step: StepResult, error: BaseException | None) -> None:
+        self.computer.enforce_domains(False)
+        if self.tape is not None:
+            self.tape.sources.append(step.source)
+        for observer in self.observers:
+            observer.step_finished(step, error)
+
+    def _begin(self, step: StepResult, shot: Shot) -> Send:
+        decision = self.conversation.begin(step.kind, step.instruction, shot.image,
+                                           done=self._unseen,
+                                           secrets=tuple(self._step_secrets))
+        self._unseen = []
+        return decision
+
+    def _start_request(self, step: StepResult, shot: Shot) -> TurnRecord:
+        turn = self._new_turn(step, shot)
+        if self.budget is not None:
+            self.budget.spend()
+        return turn
+
+    def _secret_typing(self, action: dict) -> tuple[dict, bool]:
+        """The action to run, with secret placeholders revealed, and whether it holds one."""
+        if action.get("type") == "type" and isinstance(action.get("text"), str):
+            text, used = self._reveal(action["text"])
+            if used:
+                return {**action, "text": text}, True
+        return action, False
+
+    def _check_domains(self) -> None:
+        blocked = self.computer.take_blocked_navigations()
+        if blocked:
+            raise CuaDomainBlocked(self._step.instruction, blocked,
+                                   list(self.computer.step_rules), self._step)
+
+    def _action_record(self, turn: TurnRecord, position: int, action: dict,
+                       errors: list[str]) -> ActionRecord | None:
+        """Record an action of a batch; None when it is skipped after an earlier failure."""
+        record = ActionRecord(action, describe(action))
+        turn.actions.append(record)
+        if errors:
+            record.error = "skipped: an earlier action of the batch failed"
+            errors.append(f"action {position + 1} ({record.description}): {record.error}")
+            return None
+        return record
+
+    @staticmethod
+    def _action_failed(record: ActionRecord, position: int, exc: Exception,
+                       errors: list[str]) -> None:
+        if isinstance(exc, CuaDomainBlocked):
+            record.error = f"blocked: {', '.join(exc.urls)}"
+            raise exc
+        record.error = str(exc)
+        errors.append(f"action {position + 1} ({record.description}): {exc}")
+
+    def _new_turn(self, step: StepResult, shot: Shot) -> TurnRecord:
+        turn = TurnRecord(
+            index=len(step.turns),
+            screenshot=shot.png,
+            screenshot_size=(shot.scale.shot_width, shot.scale.shot_height),
+            url=self.page.url,
+        )
+        step.turns.append(turn)
+        return turn
+
+    def _record_response(self, turn: TurnRecord, decision: Any) -> None:
+        model_turn = self.conversation.last_turn
+        if model_turn is None:
+            return
+        turn.seconds = time.monotonic() - turn.started
+        turn.response_id = model_turn.response_id
+        turn.reasoning = list(model_turn.reasoning)
+        turn.messages = list(model_turn.messages)
+        turn.input_tokens, turn.output_tokens = model_turn.input_tokens, model_turn.output_tokens
+        turn.function_calls = [
+            {"name": c.name, "arguments": c.arguments} for c in model_turn.function_calls
+        ]
+        turn.safety_checks = [c for call in model_turn.computer_calls for c in call.pending_checks]
+        if turn.safety_checks:
+            refused = isinstance(decision, Finish) and decision.outcome == "safety"
+            turn.safety_decision = (
+                f"refused by policy {self.settings.safety_policy!r}" if refused
+                else f"acknowledged by policy {self.settings.safety_policy!r}"
+            )
+
+    def _announce(self, step: StepResult) -> None:
+        """Tell the listener about the last turn once its actions have run."""
+        if step.turns and not step.turns[-1].announced:
+            step.turns[-1].announced = True
+            for observer in self.observers:
+                observer.turn_finished(step, step.turns[-1])
+
+    def _conclude(self, step: StepResult, finish: Finish) -> StepResult:
+        __tracebackhide__ = True
+        kind, instruction = step.kind, step.instruction
+        step.ending = {k: v for k, v in asdict(finish).items() if v not in (None, [], "")}
+        if finish.outcome == "verdict":
+            step.finish("passed" if finish.passed else "failed", finish.passed, finish.reason)
+            if not finish.passed:
+                failure = CuaCheckFailed if kind == "check" else CuaStepFailed
+                raise failure(instruction, finish.reason, step)
+            return step
+        if finish.outcome == "answer":
+            step.finish("passed", True, finish.reason, finish.answer)
+            return step
+        if finish.outcome == "no_verdict":
+            reason = f"the model answered in text instead of giving a verdict: {finish.reason}"
+            step.finish("failed", False, reason)
+            failure = CuaCheckFailed if kind == "check" else CuaStepFailed
+            raise failure(instruction, reason, step)
+        if finish.outcome == "loop":
+            step.finish("failed", False, finish.reason)
+            raise CuaStepFailed(instruction, finish.reason, step)
+        if finish.outcome == "max_steps":
+            step.finish("failed", False, f"more than {self.settings.max_steps} model turns")
+            raise CuaMaxStepsExceeded(instruction, self.settings.max_steps, step)
+        if finish.outcome == "safety":
+            codes = ", ".join(str(c.get("code")) for c in finish.refused_checks)
+            step.finish("failed", False, f"safety check(s) refused: {codes}")
+            raise CuaSafetyCheckFailed(
+                instruction, finish.refused_checks, self.settings.safety_policy, step
+            )
+        raise RuntimeError(f"unknown step outcome {finish.outcome!r}")  # pragma: no cover
+
+
+
+class CuaAgent(AgentCore):
+    """Runs natural-language steps on a sync Playwright page through a computer-use model."""
 
     def __call__(self, instruction: str, *,
                  secrets: Mapping[str, str] | None = None) -> StepResult:
@@ -103,54 +275,21 @@ class CuaAgent:
         __tracebackhide__ = True
         return self._run("ask", question).answer or ""
 
-    # ------------------------------------------------------------------ secrets
-    def _reveal(self, text: str) -> tuple[str, bool]:
-        """The text with secret placeholders replaced by their values, and whether any was."""
-        used = False
-        for name, value in self._step_secrets.items():
-            placeholder = "{" + name + "}"
-            if placeholder in text:
-                text, used = text.replace(placeholder, value), True
-        return text, used
-
-    def _redact(self, text: str) -> str:
-        """The text with every secret value replaced by its placeholder."""
-        for name, value in sorted(self._step_secrets.items(), key=lambda kv: -len(kv[1])):
-            if value:
-                text = text.replace(value, "{" + name + "}")
-        return text
-
     def _perform(self, action: dict, scale: Scale, read_only: bool) -> None:
         """Execute one action (secrets revealed), then enforce the allowed domains."""
-        if action.get("type") == "type" and isinstance(action.get("text"), str):
-            text, used = self._reveal(action["text"])
-            if used:
-                self.computer.mark_secret_field()
-                action = {**action, "text": text}
+        action, secret = self._secret_typing(action)
+        if secret:
+            self.computer.mark_secret_field()
         try:
             self.computer.execute(action, scale, read_only)
         except ActionError as exc:
             raise ActionError(self._redact(str(exc))) from None
-        blocked = self.computer.take_blocked_navigations()
-        if blocked:
-            raise CuaDomainBlocked(self._step.instruction, blocked,
-                                   list(self.computer.step_rules), self._step)
+        self._check_domains()
 
-    # ------------------------------------------------------------------ driver
     def _run(self, kind: str, instruction: str,
              secrets: Mapping[str, str] | None = None) -> StepResult:
         __tracebackhide__ = True
-        if not isinstance(instruction, str) or not instruction.strip():
-            raise ValueError(f"cua_agent.{kind}() needs a non-empty instruction string")
-        self._step_secrets = {**self.secrets, **(secrets or {})}
-        step = self.trail.start_step(kind, instruction)
-        self._step = step
-        self.computer.enforce_domains(True)
-        recorded = self.tape.step(step.index, kind, instruction) if self.tape else None
-        if recorded is not None:
-            step.source = "replayed"
-        for observer in self.observers:
-            observer.step_started(step)
+        step, recorded = self._open_step(kind, instruction, secrets)
         error: BaseException | None = None
         try:
             finish = self._replay(step, recorded) if recorded is not None else None
@@ -159,32 +298,19 @@ class CuaAgent:
             return self._conclude(step, finish)
         except BaseException as exc:
             error = exc
-            self.conversation.abandon()
-            self._announce(step)
-            if step.outcome == "running":
-                step.finish("failed" if isinstance(exc, AssertionError) else "error", False,
-                            f"{type(exc).__name__}: {exc}")
+            self._step_failed(step, exc)
             raise
         finally:
-            self.computer.enforce_domains(False)
-            if self.tape is not None:
-                self.tape.sources.append(step.source)
-            for observer in self.observers:
-                observer.step_finished(step, error)
+            self._close_step(step, error)
 
     def _drive(self, step: StepResult) -> Finish:
         shot = self.computer.screenshot()
-        decision = self.conversation.begin(step.kind, step.instruction, shot.image,
-                                           done=self._unseen,
-                                           secrets=tuple(self._step_secrets))
-        self._unseen = []
+        decision: Send | Execute | Finish = self._begin(step, shot)
         while True:
             if isinstance(decision, Send | Finish):
                 self._announce(step)
             if isinstance(decision, Send):
-                turn = self._new_turn(step, shot)
-                if self.budget is not None:
-                    self.budget.spend()
+                turn = self._start_request(step, shot)
                 response = providers.create_response(self.client, decision.request)
                 decision = self.conversation.receive(response)
                 self._record_response(turn, decision)
@@ -197,7 +323,6 @@ class CuaAgent:
                     step.evidence = [self._redact(line) for line in self.computer.evidence()]
                 return decision
 
-    # ------------------------------------------------------------------ replay
     def _replay(self, step: StepResult, recorded: RecordedStep) -> Finish | None:
         """Run a recorded step without the model; None hands it to the model (auto mode).
 
@@ -287,96 +412,20 @@ class CuaAgent:
         step.finish("failed", False, f"replay mismatch: {problem}")
         raise CuaReplayMismatch(step.index + 1, step.instruction, problem, step)
 
-    def _new_turn(self, step: StepResult, shot: Shot) -> TurnRecord:
-        turn = TurnRecord(
-            index=len(step.turns),
-            screenshot=shot.png,
-            screenshot_size=(shot.scale.shot_width, shot.scale.shot_height),
-            url=self.page.url,
-        )
-        step.turns.append(turn)
-        return turn
-
-    def _record_response(self, turn: TurnRecord, decision: Any) -> None:
-        model_turn = self.conversation.last_turn
-        if model_turn is None:
-            return
-        turn.seconds = time.monotonic() - turn.started
-        turn.response_id = model_turn.response_id
-        turn.reasoning = list(model_turn.reasoning)
-        turn.messages = list(model_turn.messages)
-        turn.input_tokens, turn.output_tokens = model_turn.input_tokens, model_turn.output_tokens
-        turn.function_calls = [
-            {"name": c.name, "arguments": c.arguments} for c in model_turn.function_calls
-        ]
-        turn.safety_checks = [c for call in model_turn.computer_calls for c in call.pending_checks]
-        if turn.safety_checks:
-            refused = isinstance(decision, Finish) and decision.outcome == "safety"
-            turn.safety_decision = (
-                f"refused by policy {self.settings.safety_policy!r}" if refused
-                else f"acknowledged by policy {self.settings.safety_policy!r}"
-            )
-
-    def _announce(self, step: StepResult) -> None:
-        """Tell the listener about the last turn once its actions have run."""
-        if step.turns and not step.turns[-1].announced:
-            step.turns[-1].announced = True
-            for observer in self.observers:
-                observer.turn_finished(step, step.turns[-1])
-
     def _execute(self, turn: TurnRecord, decision: Execute, shot: Shot) -> list[str]:
         errors: list[str] = []
         for position, action in enumerate(decision.actions):
-            record = ActionRecord(action, describe(action))
-            turn.actions.append(record)
-            if errors:
-                record.error = "skipped: an earlier action of the batch failed"
-                errors.append(f"action {position + 1} ({record.description}): {record.error}")
+            record = self._action_record(turn, position, action, errors)
+            if record is None:
                 continue
             record.target = self.computer.target_of(action, shot.scale)
             try:
                 self._perform(action, shot.scale, decision.read_only)
-            except CuaDomainBlocked as exc:
-                record.error = f"blocked: {', '.join(exc.urls)}"
-                raise
-            except ActionError as exc:
-                record.error = str(exc)
-                errors.append(f"action {position + 1} ({record.description}): {exc}")
+            except (ActionError, CuaDomainBlocked) as exc:
+                self._action_failed(record, position, exc, errors)
         if not decision.actions:
-            errors.append("the computer call carried no action; send one action to perform")
+            errors.append(NO_ACTION)
         return errors
-
-    def _conclude(self, step: StepResult, finish: Finish) -> StepResult:
-        __tracebackhide__ = True
-        kind, instruction = step.kind, step.instruction
-        step.ending = {k: v for k, v in asdict(finish).items() if v not in (None, [], "")}
-        if finish.outcome == "verdict":
-            step.finish("passed" if finish.passed else "failed", finish.passed, finish.reason)
-            if not finish.passed:
-                failure = CuaCheckFailed if kind == "check" else CuaStepFailed
-                raise failure(instruction, finish.reason, step)
-            return step
-        if finish.outcome == "answer":
-            step.finish("passed", True, finish.reason, finish.answer)
-            return step
-        if finish.outcome == "no_verdict":
-            reason = f"the model answered in text instead of giving a verdict: {finish.reason}"
-            step.finish("failed", False, reason)
-            failure = CuaCheckFailed if kind == "check" else CuaStepFailed
-            raise failure(instruction, reason, step)
-        if finish.outcome == "loop":
-            step.finish("failed", False, finish.reason)
-            raise CuaStepFailed(instruction, finish.reason, step)
-        if finish.outcome == "max_steps":
-            step.finish("failed", False, f"more than {self.settings.max_steps} model turns")
-            raise CuaMaxStepsExceeded(instruction, self.settings.max_steps, step)
-        if finish.outcome == "safety":
-            codes = ", ".join(str(c.get("code")) for c in finish.refused_checks)
-            step.finish("failed", False, f"safety check(s) refused: {codes}")
-            raise CuaSafetyCheckFailed(
-                instruction, finish.refused_checks, self.settings.safety_policy, step
-            )
-        raise RuntimeError(f"unknown step outcome {finish.outcome!r}")  # pragma: no cover
 
 
 def _moved(action: dict, point: tuple[int, int]) -> dict:

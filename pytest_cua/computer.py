@@ -231,29 +231,39 @@ def fit(width: int, height: int, limit: tuple[int, int] = GA_MAX_SIZE) -> tuple[
 class Shot:
     """A screenshot: what the model is sent, plus how to map its pixels back to the page."""
 
-    png: bytes
+    png: bytes  # the encoded image: PNG, or JPEG with the jpeg screenshot format
     scale: Scale
+    mime: str = "image/png"
 
     @property
     def image(self) -> Image:
-        url = "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+        url = f"data:{self.mime};base64," + base64.b64encode(self.png).decode("ascii")
         return Image(url, self.scale.shot_width, self.scale.shot_height)
 
 
-def encode_shot(raw_png: bytes, page_size: tuple[int, int] | None,
-                limit: tuple[int, int] = GA_MAX_SIZE) -> Shot:
-    """Scale a raw viewport screenshot down to `limit` when needed and keep the mapping."""
-    with PILImage.open(io.BytesIO(raw_png)) as img:
+JPEG_QUALITY = 80
+
+
+def encode_shot(raw: bytes, page_size: tuple[int, int] | None,
+                limit: tuple[int, int] = GA_MAX_SIZE, fmt: str = "png") -> Shot:
+    """Scale a raw viewport screenshot down to `limit` when needed and keep the mapping.
+
+    `raw` is already in `fmt` (Playwright encodes it); it is re-encoded only when scaled.
+    """
+    mime = "image/jpeg" if fmt == "jpeg" else "image/png"
+    with PILImage.open(io.BytesIO(raw)) as img:
         width, height = img.size
         target = fit(width, height, limit)
         if target != (width, height):
             out = io.BytesIO()
-            img.convert("RGB").resize(target, PILImage.Resampling.LANCZOS).save(out, "PNG")
-            png = out.getvalue()
-        else:
-            png = raw_png
+            small = img.convert("RGB").resize(target, PILImage.Resampling.LANCZOS)
+            if fmt == "jpeg":
+                small.save(out, "JPEG", quality=JPEG_QUALITY)
+            else:
+                small.save(out, "PNG")
+            raw = out.getvalue()
     page_w, page_h = page_size or (width, height)
-    return Shot(png, Scale(target[0], target[1], page_w, page_h))
+    return Shot(raw, Scale(target[0], target[1], page_w, page_h), mime)
 
 
 _STATE_JS = """
@@ -301,8 +311,9 @@ class PageComputer:
     """Runs actions on a sync Playwright page and follows new tabs and popups."""
 
     def __init__(self, page: Any, *, limit: tuple[int, int] = GA_MAX_SIZE,
-                 settle: SettleConfig | None = None) -> None:
+                 settle: SettleConfig | None = None, image_format: str = "png") -> None:
         self.limit = limit
+        self.image_format = image_format
         self.settle_config = settle or SettleConfig()
         self._inflight: set[Any] = set()
         self._pages: list[Any] = []
@@ -386,9 +397,10 @@ class PageComputer:
     # -- screenshots -----------------------------------------------------------
     def screenshot(self) -> Shot:
         masks = [self.page.locator("[data-cua-secret]")] if self.masked else None
-        raw = self.page.screenshot(type="png", scale="css", animations="disabled",
-                                   caret="initial", mask=masks, mask_color="#222222")
-        return encode_shot(raw, _viewport(self.page), self.limit)
+        extra = {"quality": JPEG_QUALITY} if self.image_format == "jpeg" else {}
+        raw = self.page.screenshot(type=self.image_format, scale="css", animations="disabled",
+                                   caret="initial", mask=masks, mask_color="#222222", **extra)
+        return encode_shot(raw, _viewport(self.page), self.limit, self.image_format)
 
     # -- actions ---------------------------------------------------------------
     def execute(self, action: dict, scale: Scale, read_only: bool = False) -> None:

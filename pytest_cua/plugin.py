@@ -58,13 +58,15 @@ _HELP = {
     "timeout": "seconds per model request (default 120)",
     "history": "server (chain with previous_response_id, default) or manual (resend items)",
     "report_images": "report screenshots: png (default), webp (half the size), jpeg, off",
+    "screenshot_format": "screenshots sent to the model: png (default, exact) or jpeg "
+                         "(quality 80, fewer bytes)",
     "loop_limit": "fail a step when the model repeats the same click/typing this many times "
                   "in a row (default 8, 0 = off)",
     "max_turns_total": "model turns allowed for the whole session, all xdist workers "
                        "together (default 0 = no limit)",
 }
 _CHOICES = {"provider": PROVIDERS, "tool": TOOLS, "cache": CACHE_MODES, "history": HISTORY_MODES,
-            "report_images": REPORT_IMAGES}
+            "report_images": REPORT_IMAGES, "screenshot_format": ("png", "jpeg")}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

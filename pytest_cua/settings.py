@@ -38,6 +38,7 @@ class Settings:
     timeout: float = 120.0
     history: str = "server"
     report_images: str = "png"
+    screenshot_format: str = "png"
     loop_limit: int = 8
     max_turns_total: int = 0
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -155,6 +156,8 @@ SPECS: tuple[Spec, ...] = (
          marker=True),
     Spec("report_images", _choice(REPORT_IMAGES), "--cua-report-images", "cua_report_images",
          "CUA_REPORT_IMAGES"),
+    Spec("screenshot_format", _choice(("png", "jpeg")), "--cua-screenshot-format",
+         "cua_screenshot_format", "CUA_SCREENSHOT_FORMAT", marker=True),
     Spec("loop_limit", _whole, "--cua-loop-limit", "cua_loop_limit", "CUA_LOOP_LIMIT",
          marker=True),
     Spec("max_turns_total", _whole, "--cua-max-turns-total", "cua_max_turns_total",

@@ -39,6 +39,7 @@ class TurnRecord:
     input_tokens: int = 0
     output_tokens: int = 0
     announced: bool = field(default=False, repr=False, compare=False)
+    rendered: dict = field(default_factory=dict, repr=False, compare=False)  # report images
 
 
 @dataclass

@@ -35,8 +35,10 @@ def marked_image(turn: TurnRecord, fmt: str) -> tuple[bytes, str] | None:
     """The turn's screenshot with its actions drawn, encoded for a report, or None."""
     if not turn.screenshot or fmt == "off":
         return None
-    return images.encode(images.draw_actions(turn.screenshot, [a.action for a in turn.actions]),
-                         fmt)
+    if fmt not in turn.rendered:  # drawn once, whichever reporters ask
+        marked = images.draw_actions(turn.screenshot, [a.action for a in turn.actions])
+        turn.rendered[fmt] = images.encode(marked, fmt)
+    return turn.rendered[fmt]
 
 
 def _data_url(image: tuple[bytes, str]) -> str:

@@ -79,7 +79,7 @@ def draw_actions(png: bytes, actions: Iterable[dict]) -> bytes:
                 _arrow(draw, path[-2], path[-1])
                 _ring(draw, *path[0], RING // 2)
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    image.save(out, "PNG", compress_level=6)  # optimize=True costs 5x the time for ~5%
     return out.getvalue()
 
 

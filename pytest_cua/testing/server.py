@@ -100,6 +100,8 @@ class RecordedRequest:
     errors: list[str] = field(default_factory=list)
     response: dict | None = None
     status: int = 200
+    received: float = 0.0  # time.perf_counter() when the request arrived
+    replied: float = 0.0  # ... and when its reply was written: client time is between
 
     @property
     def input(self) -> list[dict]:
@@ -222,6 +224,7 @@ class FakeResponsesServer:
         return Handler
 
     def _handle(self, handler: Any) -> None:
+        received = time.perf_counter()
         parts = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         raw_body = handler.rfile.read(length)
@@ -232,6 +235,7 @@ class FakeResponsesServer:
         request = RecordedRequest(
             method="POST", path=parts.path, query=parse_qs(parts.query),
             headers={k.lower(): v for k, v in handler.headers.items()}, body=body,
+            received=received,
         )
         with self._lock:
             self.requests.append(request)
@@ -273,6 +277,7 @@ class FakeResponsesServer:
             time.sleep(delay)
         handler._reply(status, reply if isinstance(reply, dict | bytes) else str(reply).encode(),
                        headers)
+        request.replied = time.perf_counter()
 
     # ------------------------------------------------------------------ checks
     def _check_request(self, body: Any) -> list[str]:
