@@ -307,8 +307,9 @@ class SettleConfig:
     cap_ms: int = 3000
 
 
-class PageComputer:
-    """Runs actions on a sync Playwright page and follows new tabs and popups."""
+class ComputerState:
+    """What both executors (sync here, async in `async_computer`) keep and decide without
+    I/O: open pages, requests in flight, the domain rules and what they blocked."""
 
     def __init__(self, page: Any, *, limit: tuple[int, int] = GA_MAX_SIZE,
                  settle: SettleConfig | None = None, image_format: str = "png") -> None:
@@ -327,40 +328,6 @@ class PageComputer:
         self._watch(page)
         page.context.on("page", self._watch)
 
-    # -- allowed domains -------------------------------------------------------
-    def allow_only(self, rules: tuple[str, ...]) -> None:
-        """While a step runs, block requests to hosts the rules do not allow (`domains`).
-
-        The test's own Playwright calls between steps are not restricted: the allowlist
-        keeps the model from wandering, not the test author.
-        """
-        self.rules = rules
-        self.page.context.route("**/*", self._route)
-        self._routed = True
-
-    def enforce_domains(self, on: bool) -> None:
-        """Start or stop enforcing; the page the step starts on is always allowed."""
-        if not self._routed:
-            return
-        own = domains.host_rule(self.page.url) if on else None
-        self.step_rules = (*self.rules, *([own] if own else [])) if on else ()
-
-    def _route(self, route: Any) -> None:
-        request = route.request
-        if not self.step_rules or domains.allowed(request.url, self.step_rules):
-            route.fallback()
-            return
-        navigation = request.is_navigation_request() and request.frame.parent_frame is None
-        self.blocked.append((request.url, navigation))
-        route.abort("blockedbyclient")
-
-    def take_blocked_navigations(self) -> list[str]:
-        """Main-frame navigations blocked since the last call."""
-        urls = [url for url, navigation in self.blocked if navigation]
-        self.blocked = [(u, n) for u, n in self.blocked if not n]
-        return urls
-
-    # -- pages -----------------------------------------------------------------
     def _watch(self, page: Any) -> None:
         if page in self._pages:
             return
@@ -380,6 +347,69 @@ class PageComputer:
         if page in self._pages:
             self._pages.remove(page)
 
+    def enforce_domains(self, on: bool) -> None:
+        """Start or stop enforcing; the page the step starts on is always allowed."""
+        if not self._routed:
+            return
+        own = domains.host_rule(self.page.url) if on else None
+        self.step_rules = (*self.rules, *([own] if own else [])) if on else ()
+
+    def _blocks(self, request: Any) -> bool:
+        """Whether a request must be aborted now; a blocked one is remembered."""
+        if not self.step_rules or domains.allowed(request.url, self.step_rules):
+            return False
+        navigation = request.is_navigation_request() and request.frame.parent_frame is None
+        self.blocked.append((request.url, navigation))
+        return True
+
+    def take_blocked_navigations(self) -> list[str]:
+        """Main-frame navigations blocked since the last call."""
+        urls = [url for url, navigation in self.blocked if navigation]
+        self.blocked = [(u, n) for u, n in self.blocked if not n]
+        return urls
+
+    def _probe(self, action: dict, scale: Scale) -> tuple[str, Any] | None:
+        """The script and argument that fingerprint what an action will touch, or None."""
+        kind = action.get("type")
+        if kind in fingerprint.POINT_ACTIONS:
+            point = action.get("path", [{}])[0] if kind == "drag" else action
+            return fingerprint.AT_POINT_JS, list(scale.to_page(point.get("x"), point.get("y")))
+        if kind in fingerprint.FOCUS_ACTIONS:
+            return fingerprint.FOCUSED_JS, None
+        return None
+
+    def _shot_args(self) -> dict[str, Any]:
+        args: dict[str, Any] = {"type": self.image_format, "scale": "css",
+                                "animations": "disabled", "caret": "initial",
+                                "mask_color": "#222222"}
+        if self.masked:
+            args["mask"] = [self.page.locator("[data-cua-secret]")]
+        if self.image_format == "jpeg":
+            args["quality"] = JPEG_QUALITY
+        return args
+
+
+class PageComputer(ComputerState):
+    """Runs actions on a sync Playwright page and follows new tabs and popups."""
+
+    # -- allowed domains -------------------------------------------------------
+    def allow_only(self, rules: tuple[str, ...]) -> None:
+        """While a step runs, block requests to hosts the rules do not allow (`domains`).
+
+        The test's own Playwright calls between steps are not restricted: the allowlist
+        keeps the model from wandering, not the test author.
+        """
+        self.rules = rules
+        self.page.context.route("**/*", self._route)
+        self._routed = True
+
+    def _route(self, route: Any) -> None:
+        if self._blocks(route.request):
+            route.abort("blockedbyclient")
+        else:
+            route.fallback()
+
+
     def _follow_new_page(self) -> None:
         open_pages = [p for p in self._pages if not p.is_closed()]
         if not open_pages:
@@ -396,10 +426,7 @@ class PageComputer:
 
     # -- screenshots -----------------------------------------------------------
     def screenshot(self) -> Shot:
-        masks = [self.page.locator("[data-cua-secret]")] if self.masked else None
-        extra = {"quality": JPEG_QUALITY} if self.image_format == "jpeg" else {}
-        raw = self.page.screenshot(type=self.image_format, scale="css", animations="disabled",
-                                   caret="initial", mask=masks, mask_color="#222222", **extra)
+        raw = self.page.screenshot(**self._shot_args())
         return encode_shot(raw, _viewport(self.page), self.limit, self.image_format)
 
     # -- actions ---------------------------------------------------------------
@@ -422,17 +449,11 @@ class PageComputer:
     # -- what actions touch (for cassettes and reports) -----------------------
     def target_of(self, action: dict, scale: Scale) -> dict | None:
         """The fingerprint of the element an action is about to touch, or None."""
-        kind = action.get("type")
         try:
-            if kind in fingerprint.POINT_ACTIONS:
-                point = action.get("path", [{}])[0] if kind == "drag" else action
-                x, y = scale.to_page(point.get("x"), point.get("y"))
-                return self.page.evaluate(fingerprint.AT_POINT_JS, [x, y])
-            if kind in fingerprint.FOCUS_ACTIONS:
-                return self.page.evaluate(fingerprint.FOCUSED_JS)
+            probe = self._probe(action, scale)
+            return self.page.evaluate(*probe) if probe else None
         except Exception:  # a bad action is the executor's to report, not the probe's
             return None
-        return None
 
     def locate(self, fp: dict, focus: bool = False) -> dict:
         """Find a fingerprinted element now: {x, y} in CSS pixels, {focused}, or {error}."""

@@ -6,10 +6,13 @@ Modelled on pytest_playwright: one option group, overridable fixtures layered on
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import inspect
 import os
 import tempfile
 import traceback
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ import pytest
 
 from . import cache, domains, providers, yamltests
 from .agent import CuaAgent
+from .async_agent import AsyncCuaAgent
 from .budget import Budget
 from .errors import CuaBudgetExceeded, CuaCassetteError, CuaConfigError, CuaProviderError
 from .reporting import artifacts, live
@@ -142,7 +146,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # fixtures so that a missing key errors out before any page is opened.
     for item in items:
         names = getattr(item, "fixturenames", None)
-        if not names or "cua_agent" not in names or "cua_client" not in names:
+        if not names or "cua_client" not in names or not (
+                "cua_agent" in names or "cua_agent_for" in names):
             continue
         browser_fixtures = [n for n in ("new_context", "context", "page") if n in names]
         if not browser_fixtures:
@@ -226,30 +231,64 @@ def cua_secrets() -> dict[str, str]:
 
 
 @pytest.fixture
-def cua_agent(request: pytest.FixtureRequest, cua_client: Any, cua_settings: Settings,
-              cua_secrets: dict[str, str], page: Any) -> Generator[CuaAgent, None, None]:
+def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings: Settings,
+                  cua_secrets: dict[str, str],
+                  cua_azure_credential: Any) -> Generator[Callable[..., Any], None, None]:
+    """Make an agent for any page of the test: a sync page gets a `CuaAgent`, an async page
+    an `AsyncCuaAgent` (`await agent("...")`). All agents of a test share its trail, so
+    several pages (or several concurrent async agents) appear in one report."""
+    item = request.node
+    trail = item.stash.get(_TRAIL_KEY, None) or Trail(nodeid=item.nodeid)
+    item.stash[_TRAIL_KEY] = trail
+    async_clients: list[Any] = []
+    budget = request.config.stash.get(_BUDGET_KEY, None)
+
+    def make(page: Any, *, tape: cache.Tape | None = None) -> Any:
+        agent: Any
+        if inspect.iscoroutinefunction(getattr(page, "screenshot", None)):
+            if cua_settings.cache != "off":
+                raise CuaConfigError(
+                    f"--cua-cache={cua_settings.cache}: cassettes work with sync pages only for "
+                    "now; run async tests with --cua-cache=off (or @pytest.mark.cua(cache='off'))")
+            client = providers.build_client(cua_settings, os.environ, cua_azure_credential,
+                                            asynchronous=True)
+            async_clients.append(client)
+            agent = AsyncCuaAgent(page, client, cua_settings, trail=trail, secrets=cua_secrets,
+                                  budget=budget)
+        else:
+            agent = CuaAgent(page, cua_client, cua_settings, trail=trail, tape=tape,
+                             secrets=cua_secrets, budget=budget)
+        if cua_settings.allowed_domains:
+            base_url = request.getfixturevalue("base_url")
+            own = [domains.host_rule(url) for url in (base_url or "", page.url)]
+            agent.computer.allow_only(tuple(cua_settings.allowed_domains)
+                                      + tuple(r for r in own if r))
+        agent.observers.extend(_live_reporters(request.config, agent, cua_settings))
+        return agent
+
+    yield make
+    for client in async_clients:  # their loop is gone by now: close on a fresh one
+        with contextlib.suppress(Exception):
+            asyncio.run(client.close())
+
+
+@pytest.fixture
+def cua_agent(request: pytest.FixtureRequest, cua_agent_for: Callable[..., Any],
+              cua_client: Any, cua_settings: Settings, page: Any) -> Generator[Any, None, None]:
     """A computer-use agent on pytest-playwright's `page`; one conversation per test."""
     item = request.node
-    trail = Trail(nodeid=item.nodeid)
-    item.stash[_TRAIL_KEY] = trail
     tape = None
-    if cua_settings.cache != "off":
+    if cua_settings.cache != "off" and not inspect.iscoroutinefunction(page.screenshot):
         viewport = page.viewport_size
         meta = cache.Meta(cua_settings.model, cua_settings.tool_variant,
                           (viewport["width"], viewport["height"]) if viewport else None)
         path = cache.cassette_path(cache_dir(request.config, cua_settings), item.nodeid)
         tape = cache.Tape.open(cua_settings.cache, path, item.nodeid, meta)
         item.stash[_TAPE_KEY] = tape
-    agent = CuaAgent(page, cua_client, cua_settings, trail=trail, tape=tape,
-                     secrets=cua_secrets, budget=request.config.stash.get(_BUDGET_KEY, None))
-    if cua_settings.allowed_domains:
-        base_url = request.getfixturevalue("base_url")
-        own = [domains.host_rule(url) for url in (base_url or "", page.url)]
-        agent.computer.allow_only(tuple(cua_settings.allowed_domains) + tuple(r for r in own if r))
-    agent.observers.extend(_live_reporters(request.config, agent, cua_settings))
+    agent = cua_agent_for(page, tape=tape)
     yield agent
     if tape is not None:
-        steps = [cache.recording_of(step) for step in trail.steps]
+        steps = [cache.recording_of(step) for step in agent.trail.steps]
         cassette = tape.to_write(steps, item.stash.get(_PASSED_KEY, False))
         if cassette is not None:
             cache.save(tape.path, cassette)
@@ -275,7 +314,7 @@ def _live_reporters(config: pytest.Config, agent: CuaAgent, settings: Settings) 
         allure = live.load_allure()
         if allure is not None:
             reporters.append(live.AllureSteps(allure, settings.report_images))
-    if config.getoption("--tracing", default="off") != "off":
+    if config.getoption("--tracing", default="off") != "off" and isinstance(agent, CuaAgent):
         reporters.append(live.TraceGroups(lambda: agent.page))
     return reporters
 

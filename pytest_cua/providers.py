@@ -35,12 +35,15 @@ def client_key(settings: Settings, env: Mapping[str, str]) -> tuple:
 
 
 def build_client(settings: Settings, env: Mapping[str, str],
-                 credential: Any = None) -> openai.OpenAI:
+                 credential: Any = None, *, asynchronous: bool = False) -> Any:
     """An SDK client for the configured provider; CuaConfigError names what to set.
 
     `credential` lets a caller supply an azure-identity credential (tests, or users with
-    a credential other than DefaultAzureCredential).
+    a credential other than DefaultAzureCredential); `asynchronous` builds the SDK's async
+    client, for the async agent.
     """
+    plain = openai.AsyncOpenAI if asynchronous else openai.OpenAI
+    azure = openai.AsyncAzureOpenAI if asynchronous else openai.AzureOpenAI
     provider = resolve_provider(settings, env)
     common: dict[str, Any] = {"timeout": settings.timeout, "max_retries": MAX_RETRIES}
     if provider == "openai":
@@ -51,7 +54,7 @@ def build_client(settings: Settings, env: Mapping[str, str],
                 "compatible endpoint), or set AZURE_OPENAI_ENDPOINT to use Azure OpenAI, or run "
                 "from recorded cassettes with --cua-cache=replay"
             )
-        return openai.OpenAI(api_key=key, base_url=env.get("OPENAI_BASE_URL") or None, **common)
+        return plain(api_key=key, base_url=env.get("OPENAI_BASE_URL") or None, **common)
 
     endpoint = (env.get("AZURE_OPENAI_ENDPOINT") or "").rstrip("/")
     if not endpoint:
@@ -68,11 +71,11 @@ def build_client(settings: Settings, env: Mapping[str, str],
     if endpoint.endswith("/openai/v1") or api_version in ("v1", "latest", "preview"):
         # The v1 surface is OpenAI-compatible: plain client, key or Entra token as bearer.
         base = endpoint if endpoint.endswith("/openai/v1") else f"{endpoint}/openai/v1"
-        return openai.OpenAI(
+        return plain(
             base_url=base + "/", api_key=key or token_provider,
             default_headers={"api-key": key} if key else None, **common,
         )
-    return openai.AzureOpenAI(
+    return azure(
         azure_endpoint=endpoint, api_version=api_version, api_key=key,
         azure_ad_token_provider=token_provider, **common,
     )

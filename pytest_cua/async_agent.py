@@ -1,0 +1,104 @@
+"""The async agent: `await cua_agent("...")` on an async Playwright page.
+
+The async driver of the same sans-IO `loop.Conversation` the sync agent drives, with the
+same bookkeeping (`AgentCore`): one implementation of the protocol, two ways of waiting.
+Several async agents on different pages can run their steps concurrently.
+Cassettes are a sync-agent feature for now: the plugin refuses them with a clear error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from . import providers
+from .agent import NO_ACTION, AgentCore
+from .async_computer import AsyncPageComputer
+from .computer import ActionError, Scale, Shot
+from .errors import CuaDomainBlocked
+from .loop import Execute, Finish, Send
+from .trail import StepResult, TurnRecord
+
+
+class AsyncCuaAgent(AgentCore):
+    """Runs natural-language steps on an async Playwright page through a computer-use model."""
+
+    computer_class = AsyncPageComputer
+
+    async def __call__(self, instruction: str, *,
+                       secrets: Mapping[str, str] | None = None) -> StepResult:
+        __tracebackhide__ = True
+        return await self.act(instruction, secrets=secrets)
+
+    async def act(self, instruction: str, *,
+                  secrets: Mapping[str, str] | None = None) -> StepResult:
+        """Do the step; CuaStepFailed if the model reports it could not."""
+        __tracebackhide__ = True
+        return await self._run("act", instruction, secrets)
+
+    async def check(self, claim: str) -> StepResult:
+        """Assert a claim about the page, without changing it; CuaCheckFailed if false."""
+        __tracebackhide__ = True
+        return await self._run("check", claim)
+
+    async def ask(self, question: str) -> str:
+        """The model's answer to a question about the page."""
+        __tracebackhide__ = True
+        return (await self._run("ask", question)).answer or ""
+
+    async def _run(self, kind: str, instruction: str,
+                   secrets: Mapping[str, str] | None = None) -> StepResult:
+        __tracebackhide__ = True
+        await self.computer.prepare()
+        step, _ = self._open_step(kind, instruction, secrets)
+        error: BaseException | None = None
+        try:
+            return self._conclude(step, await self._drive(step))
+        except BaseException as exc:
+            error = exc
+            self._step_failed(step, exc)
+            raise
+        finally:
+            self._close_step(step, error)
+
+    async def _drive(self, step: StepResult) -> Finish:
+        shot = await self.computer.screenshot()
+        decision: Send | Execute | Finish = self._begin(step, shot)
+        while True:
+            if isinstance(decision, Send | Finish):
+                self._announce(step)
+            if isinstance(decision, Send):
+                turn = self._start_request(step, shot)
+                response = await providers.acreate_response(self.client, decision.request)
+                decision = self.conversation.receive(response)
+                self._record_response(turn, decision)
+            elif isinstance(decision, Execute):
+                errors = await self._execute(step.turns[-1], decision, shot)
+                shot = await self.computer.screenshot()
+                decision = self.conversation.executed(shot.image, errors)
+            else:
+                return decision
+
+    async def _execute(self, turn: TurnRecord, decision: Execute, shot: Shot) -> list[str]:
+        errors: list[str] = []
+        for position, action in enumerate(decision.actions):
+            record = self._action_record(turn, position, action, errors)
+            if record is None:
+                continue
+            record.target = await self.computer.target_of(action, shot.scale)
+            try:
+                await self._perform(action, shot.scale, decision.read_only)
+            except (ActionError, CuaDomainBlocked) as exc:
+                self._action_failed(record, position, exc, errors)
+        if not decision.actions:
+            errors.append(NO_ACTION)
+        return errors
+
+    async def _perform(self, action: dict, scale: Scale, read_only: bool) -> None:
+        action, secret = self._secret_typing(action)
+        if secret:
+            await self.computer.mark_secret_field()
+        try:
+            await self.computer.execute(action, scale, read_only)
+        except ActionError as exc:
+            raise ActionError(self._redact(str(exc))) from None
+        self._check_domains()

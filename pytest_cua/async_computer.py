@@ -1,0 +1,122 @@
+"""The Playwright executor over the async API, for the async agent.
+
+It shares everything that is not I/O with the sync `PageComputer`: the action plan
+(`plan`), key mapping, scaling, the settle and fingerprint scripts and the domain rules.
+Only the awaiting differs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+from . import fingerprint
+from .computer import (
+    ARM_JS,
+    SETTLE_JS,
+    ActionError,
+    ComputerState,
+    Scale,
+    Shot,
+    _viewport,
+    encode_shot,
+    plan,
+)
+
+
+class AsyncPageComputer(ComputerState):
+    """Runs actions on an async Playwright page and follows new tabs and popups."""
+
+    # -- allowed domains (same rules as the sync executor) ---------------------
+    def allow_only(self, rules: tuple[str, ...]) -> None:
+        """Like the sync executor's; the route is installed by `prepare()`, in the loop."""
+        self.rules = rules
+
+    async def prepare(self) -> None:
+        if self.rules and not self._routed:
+            await self.page.context.route("**/*", self._route)
+            self._routed = True
+
+    async def _route(self, route: Any) -> None:
+        if self._blocks(route.request):
+            await route.abort("blockedbyclient")
+        else:
+            await route.fallback()
+
+    # -- screenshots and probes ------------------------------------------------
+    async def screenshot(self) -> Shot:
+        raw = await self.page.screenshot(**self._shot_args())
+        return encode_shot(raw, _viewport(self.page), self.limit, self.image_format)
+
+    async def target_of(self, action: dict, scale: Scale) -> dict | None:
+        try:
+            probe = self._probe(action, scale)
+            return await self.page.evaluate(*probe) if probe else None
+        except Exception:
+            return None
+
+    async def evidence(self) -> list[str]:
+        return await self.page.evaluate(fingerprint.EVIDENCE_JS)
+
+    async def mark_secret_field(self) -> None:
+        self.masked = True
+        with contextlib.suppress(Exception):
+            await self.page.evaluate("() => document.activeElement && document.activeElement"
+                                     ".setAttribute('data-cua-secret', '')")
+
+    # -- actions -----------------------------------------------------------------
+    async def execute(self, action: dict, scale: Scale, read_only: bool = False) -> None:
+        ops = plan(action, scale, read_only)
+        known = len(self._pages)
+        if ops:
+            with contextlib.suppress(Exception):
+                await self.page.evaluate(ARM_JS)
+        for op in ops:
+            target = self.page if op.target == "page" else getattr(self.page, op.target)
+            try:
+                await getattr(target, op.method)(*op.args, **op.kwargs)
+            except Exception as exc:
+                if self.page.is_closed():
+                    break
+                raise ActionError(f"{action.get('type')} failed in the browser: {exc}") from exc
+        if ops and action.get("type") not in ("wait", "screenshot"):
+            await self.settle(known)
+
+    async def settle(self, known_pages: int) -> None:
+        """Navigation done, DOM and network quiet, new tabs followed; capped."""
+        deadline = time.monotonic() + self.settle_config.cap_ms / 1000
+        while True:
+            remaining_ms = int((deadline - time.monotonic()) * 1000)
+            if remaining_ms <= 0:
+                return
+            page = self.page
+            try:
+                await page.wait_for_load_state("domcontentloaded", timeout=remaining_ms)
+                popup = await page.evaluate(
+                    SETTLE_JS, {"quiet": self.settle_config.quiet_ms, "cap": remaining_ms})
+            except Exception:
+                if page.is_closed():
+                    self._follow()
+                    if self.page.is_closed():
+                        return
+                continue
+            if popup and len(self._pages) <= known_pages:
+                with contextlib.suppress(Exception):
+                    self._watch(await page.context.wait_for_event("page",
+                                                                  timeout=remaining_ms))
+            if len(self._pages) > known_pages:
+                known_pages = len(self._pages)
+                self._follow()
+                with contextlib.suppress(Exception):
+                    await self.page.wait_for_load_state("domcontentloaded",
+                                                        timeout=remaining_ms)
+                continue
+            if not self._inflight:
+                return
+            await page.wait_for_timeout(10)
+
+    def _follow(self) -> None:
+        open_pages = [p for p in self._pages if not p.is_closed()]
+        if open_pages:
+            self.page = open_pages[-1]

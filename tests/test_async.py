@@ -1,0 +1,73 @@
+"""The async agent: same loop core, async Playwright pages, several agents at once."""
+
+from __future__ import annotations
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import async_playwright
+
+from pytest_cua import CuaCheckFailed
+from pytest_cua.async_agent import AsyncCuaAgent
+from pytest_cua.testing import click, computer_call, turn, type_text, verdict
+
+
+@pytest_asyncio.fixture
+async def async_browser(browser_type_launch_args):
+    """An async Chromium launched the way pytest-playwright launches the sync one."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**browser_type_launch_args)
+        yield browser
+        await browser.close()
+
+
+async def open_form(browser, site):
+    page = await browser.new_page(viewport={"width": 1280, "height": 720})
+    await page.goto(site + "/form.html")
+    return page
+
+
+async def centre(page, selector):
+    box = await page.locator(selector).bounding_box()
+    return round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)
+
+
+@pytest.mark.asyncio
+async def test_async_agent_acts_and_checks(cua_fake_server, async_browser, cua_agent_for, site):
+    page = await open_form(async_browser, site)
+    agent = cua_agent_for(page)
+    assert isinstance(agent, AsyncCuaAgent)
+    x, y = await centre(page, "#name")
+    cua_fake_server.script(turn(computer_call(click(x, y))), turn(computer_call(type_text("Ada"))),
+                           turn(verdict(True, "typed")),
+                           turn(verdict(False, "the heading says Sign up")))
+    result = await agent("Type Ada as the name")
+    assert result.passed and len(result.turns) == 3
+    assert await page.locator("#name").input_value() == "Ada"
+    with pytest.raises(CuaCheckFailed, match="the heading says Sign up"):
+        await agent.check("The heading says Log in")
+    assert cua_fake_server.requests[3].body["previous_response_id"]  # one conversation
+
+
+@pytest.mark.asyncio
+async def test_two_async_agents_run_concurrently(cua_fake_server, async_browser, cua_agent_for,
+                                                 site):
+    import asyncio
+
+    first, second = await open_form(async_browser, site), await open_form(async_browser, site)
+    x, y = await centre(first, "#name")
+
+    def model(request):
+        """Either agent: click the name field first, then say it is done."""
+        if request.items("computer_call_output"):
+            return turn(verdict(True, "focused the name field"))
+        return turn(computer_call(click(x, y)))
+
+    cua_fake_server.delay = 0.3  # each model turn takes a while, so the steps overlap
+    cua_fake_server.script(*[model] * 4)
+    a, b = cua_agent_for(first), cua_agent_for(second)
+    await asyncio.gather(a("Focus the name field"), b("Focus the name field"))
+    for page in (first, second):
+        assert await page.evaluate("document.activeElement.id") == "name"
+    opening = [not r.items("computer_call_output") for r in cua_fake_server.requests]
+    assert opening == [True, True, False, False]  # both started before either finished
+    assert a.trail is b.trail and len(a.trail.steps) == 2
