@@ -30,7 +30,6 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from conftest import CHROMIUM_ARGS, system_chromium  # noqa: E402
-
 from pytest_cua.agent import CuaAgent  # noqa: E402
 from pytest_cua.settings import Settings  # noqa: E402
 from pytest_cua.testing import (  # noqa: E402

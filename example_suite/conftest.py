@@ -22,7 +22,6 @@ import pytest
 from demo_model import DEMO_TURNS
 
 from pytest_cua import Settings
-from pytest_cua.testing import FakeResponsesServer
 
 HERE = Path(__file__).parent
 APP = HERE / "app"
@@ -65,7 +64,7 @@ def cua_settings(cua_settings: Settings, pytestconfig: pytest.Config) -> Setting
 
 @pytest.fixture(autouse=True)
 def demo_model(request: pytest.FixtureRequest,
-               monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeResponsesServer | None]:
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[object | None]:
     """Without credentials, a run that asks the model gets the scripted demo model."""
     if (_has_credentials() or "cua_agent" not in request.fixturenames
             or request.getfixturevalue("cua_settings").cache == "replay"):
@@ -75,7 +74,11 @@ def demo_model(request: pytest.FixtureRequest,
     if turns is None:
         pytest.fail(f"no scripted demo turns for {request.node.originalname!r}; add them to "
                     "example_suite/demo_model.py or set OPENAI_API_KEY to use a real model")
+    from pytest_cua.testing import FakeResponsesServer  # only when a model is needed
+
     with FakeResponsesServer() as server:
+        # Seconds per model turn, to feel (and benchmark) a real model's latency offline.
+        server.delay = float(os.environ.get("DEMO_MODEL_DELAY") or 0)
         monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "sk-demo-offline")
         server.script(*turns)

@@ -65,6 +65,9 @@ class AgentCore:
         self.budget = budget  # shared model-turn budget: .spend() before each request
         self._step_secrets: dict[str, str] = {}
         self._unseen: list[str] = []  # steps replayed since the model last heard from us
+        # Replayed turns are screenshotted only for reports that show images: a replay
+        # nobody looks at runs at the speed of plain Playwright.
+        self.replay_screenshots = True
         self.settings = settings
         self.computer = computer or self.computer_class(
             page, image_format=settings.screenshot_format)
@@ -180,7 +183,7 @@ class AgentCore:
     def _new_turn(self, step: StepResult, shot: Shot) -> TurnRecord:
         turn = TurnRecord(
             index=len(step.turns),
-            screenshot=shot.png,
+            screenshot=shot.png or None,
             screenshot_size=(shot.scale.shot_width, shot.scale.shot_height),
             url=self.page.url,
         )
@@ -332,7 +335,8 @@ class CuaAgent(AgentCore):
         """
         __tracebackhide__ = True
         for recorded_turn in recorded.turns:
-            shot = self.computer.screenshot()
+            shot = self.computer.screenshot() if self.replay_screenshots else \
+                self.computer.unseen_shot()
             turn = self._new_turn(step, shot)
             checks = list(recorded_turn.get("safety_checks") or [])
             if checks:

@@ -268,7 +268,21 @@ def encode_shot(raw: bytes, page_size: tuple[int, int] | None,
 
 _STATE_JS = """
 const st = window.__cuaSettle || (window.__cuaSettle = (() => {
-  const s = {last: performance.now(), popup: false};
+  const s = {last: performance.now(), popup: false, armed: false, timers: new Set()};
+  // Short timers started by the action (a debounce, a delayed render) are waited for:
+  // the page is not settled while one is pending. Long or later ones are not tracked.
+  const setT = window.setTimeout, clearT = window.clearTimeout;
+  s.sleep = ms => new Promise(r => setT.call(window, r, ms));
+  window.setTimeout = function (fn, ms, ...args) {
+    if (!s.armed || !(Number(ms) <= 1000)) return setT.call(this, fn, ms, ...args);
+    const id = setT.call(this, (...a) => {
+      s.timers.delete(id); s.last = performance.now();
+      return typeof fn === 'function' ? fn.apply(this, a) : (0, eval)(String(fn));
+    }, ms, ...args);
+    s.timers.add(id);
+    return id;
+  };
+  window.clearTimeout = function (id) { s.timers.delete(id); return clearT.call(this, id); };
   new MutationObserver(() => { s.last = performance.now(); }).observe(
     document, {subtree: true, childList: true, attributes: true, characterData: true});
   const opensWindow = e => {
@@ -286,14 +300,16 @@ const st = window.__cuaSettle || (window.__cuaSettle = (() => {
 })());
 """
 # Installed before each action, so the page can say afterwards whether a window opened.
-ARM_JS = "() => {" + _STATE_JS + "st.popup = false; }"
+ARM_JS = "() => {" + _STATE_JS + "st.popup = false; st.armed = true; st.timers.clear(); }"
 SETTLE_JS = "async ({quiet, cap}) => {" + _STATE_JS + """
   const start = performance.now();
   while (performance.now() - start < cap) {
     const idle = performance.now() - st.last;
-    if (idle >= quiet) break;
-    await new Promise(r => setTimeout(r, Math.max(5, quiet - idle)));
+    if (idle >= quiet && !st.timers.size) break;
+    await st.sleep(Math.max(5, quiet - idle));
   }
+  st.armed = false;
+  st.timers.clear();
   return st.popup;
 }
 """
@@ -377,6 +393,13 @@ class ComputerState:
         if kind in fingerprint.FOCUS_ACTIONS:
             return fingerprint.FOCUSED_JS, None
         return None
+
+    def unseen_shot(self) -> Shot:
+        """No picture, only the mapping a screenshot would have: for replays nobody views."""
+        size = _viewport(self.page)
+        if size is None:
+            raise ActionError("the page has no fixed viewport; a screenshot is needed")
+        return Shot(b"", Scale(*fit(*size, self.limit), *size), "")
 
     def _shot_args(self) -> dict[str, Any]:
         args: dict[str, Any] = {"type": self.image_format, "scale": "css",

@@ -264,12 +264,17 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
             agent.computer.allow_only(tuple(cua_settings.allowed_domains)
                                       + tuple(r for r in own if r))
         agent.observers.extend(_live_reporters(request.config, agent, cua_settings))
+        agent.replay_screenshots = _reports_show_images(request.config, cua_settings)
         return agent
 
     yield make
-    for client in async_clients:  # their loop is gone by now: close on a fresh one
-        with contextlib.suppress(Exception):
-            asyncio.run(client.close())
+    for client in async_clients:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the test's loop is gone: close the connections on a fresh one
+            with contextlib.suppress(Exception):
+                asyncio.run(client.close())
+        # else: teardown runs inside the test's loop, which closes its own connections
 
 
 @pytest.fixture
@@ -292,6 +297,15 @@ def cua_agent(request: pytest.FixtureRequest, cua_agent_for: Callable[..., Any],
         cassette = tape.to_write(steps, item.stash.get(_PASSED_KEY, False))
         if cassette is not None:
             cache.save(tape.path, cassette)
+
+
+def _reports_show_images(config: pytest.Config, settings: Settings) -> bool:
+    if settings.report_images == "off":
+        return False
+    html = config.pluginmanager.getplugin("html") is not None and getattr(
+        config.option, "htmlpath", None)
+    allure = config.pluginmanager.get_plugin("allure_listener") is not None
+    return bool(html or allure or settings.trail_dir)
 
 
 def _live_reporters(config: pytest.Config, agent: CuaAgent, settings: Settings) -> list:

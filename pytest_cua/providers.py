@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import openai
-
 from .errors import CuaConfigError, CuaProviderError
 from .settings import Settings
 
@@ -42,6 +40,8 @@ def build_client(settings: Settings, env: Mapping[str, str],
     a credential other than DefaultAzureCredential); `asynchronous` builds the SDK's async
     client, for the async agent.
     """
+    import openai  # imported when a client is needed: replayed runs never pay for it
+
     plain = openai.AsyncOpenAI if asynchronous else openai.OpenAI
     azure = openai.AsyncAzureOpenAI if asynchronous else openai.AzureOpenAI
     provider = resolve_provider(settings, env)
@@ -94,6 +94,8 @@ def _token_provider(credential: Any) -> Any:
 
 def describe_error(exc: BaseException) -> str:
     """Which fault it was, with the request id, and what to do about it."""
+    import openai
+
     request_id = getattr(exc, "request_id", None)
     suffix = f" (request id {request_id})" if request_id else ""
     if isinstance(exc, openai.APITimeoutError):
@@ -124,17 +126,23 @@ def _message(exc: Any) -> str:
     return str(getattr(exc, "message", exc))
 
 
+def _sdk_errors() -> tuple[type[BaseException], ...]:
+    import openai
+
+    return (openai.OpenAIError, ValueError)
+
+
 def create_response(client: Any, request: dict) -> Any:
     try:
         return client.responses.create(**request)
-    except (openai.OpenAIError, ValueError) as exc:
+    except _sdk_errors() as exc:
         raise CuaProviderError(describe_error(exc)) from exc
 
 
 async def acreate_response(client: Any, request: dict) -> Any:
     try:
         return await client.responses.create(**request)
-    except (openai.OpenAIError, ValueError) as exc:
+    except _sdk_errors() as exc:
         raise CuaProviderError(describe_error(exc)) from exc
 
 

@@ -1,7 +1,13 @@
-"""The async agent: same loop core, async Playwright pages, several agents at once."""
+"""The async agent: same loop core, async Playwright pages, several agents at once.
+
+Sync Playwright (pytest-playwright's `page`) keeps an event loop running in the main
+thread for the whole session, so async tests cannot share a process with it: these run
+in their own pytest process, as an async suite would.
+"""
 
 from __future__ import annotations
 
+INNER = """import os
 import pytest
 import pytest_asyncio
 from playwright.async_api import async_playwright
@@ -11,9 +17,14 @@ from pytest_cua.async_agent import AsyncCuaAgent
 from pytest_cua.testing import click, computer_call, turn, type_text, verdict
 
 
+@pytest.fixture
+def site():
+    return os.environ["SITE"]
+
+
 @pytest_asyncio.fixture
 async def async_browser(browser_type_launch_args):
-    """An async Chromium launched the way pytest-playwright launches the sync one."""
+    '''An async Chromium launched the way pytest-playwright launches the sync one.'''
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(**browser_type_launch_args)
         yield browser
@@ -57,7 +68,7 @@ async def test_two_async_agents_run_concurrently(cua_fake_server, async_browser,
     x, y = await centre(first, "#name")
 
     def model(request):
-        """Either agent: click the name field first, then say it is done."""
+        '''Either agent: click the name field first, then say it is done.'''
         if request.items("computer_call_output"):
             return turn(verdict(True, "focused the name field"))
         return turn(computer_call(click(x, y)))
@@ -71,3 +82,12 @@ async def test_two_async_agents_run_concurrently(cua_fake_server, async_browser,
     opening = [not r.items("computer_call_output") for r in cua_fake_server.requests]
     assert opening == [True, True, False, False]  # both started before either finished
     assert a.trail is b.trail and len(a.trail.steps) == 2
+"""
+
+
+def test_async_agents(cua_pytester):
+    cua_pytester.makepyfile(test_inner=INNER)
+    result = cua_pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v", timeout=240)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*test_async_agent_acts_and_checks PASSED*",
+                                 "*test_two_async_agents_run_concurrently PASSED*"])

@@ -6,6 +6,7 @@ Enable the fixture with `pytest_plugins = ["pytest_cua.testing"]` in a conftest.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -33,7 +34,6 @@ from .script import (
     verdict,
     wait,
 )
-from .server import FakeResponsesServer, RecordedRequest, decode_image
 
 __all__ = [
     "ComputerCall",
@@ -65,6 +65,20 @@ __all__ = [
 ]
 
 FAKE_API_KEY = "sk-fake-pytest-cua"
+_SERVER_NAMES = ("FakeResponsesServer", "RecordedRequest", "decode_image")
+
+if TYPE_CHECKING:
+    from .server import FakeResponsesServer, RecordedRequest, decode_image
+
+
+def __getattr__(name: str) -> Any:
+    # The server validates against the openai SDK's types, whose import costs most of a
+    # second: load it when a test uses the fake server, not whenever the plugin loads.
+    if name in _SERVER_NAMES:
+        from . import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def center_of(page: object, selector: str) -> tuple[int, int]:
@@ -83,6 +97,8 @@ def cua_fake_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeResponsesSe
 
     Fails the test at teardown if the plugin broke the protocol.
     """
+    from .server import FakeResponsesServer
+
     with FakeResponsesServer() as server:
         for name in _PROVIDER_VARS:
             monkeypatch.delenv(name, raising=False)
