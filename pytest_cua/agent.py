@@ -108,11 +108,12 @@ class AgentCore:
                    secrets: Mapping[str, str] | None) -> tuple[StepResult, RecordedStep | None]:
         if not isinstance(instruction, str) or not instruction.strip():
             raise ValueError(f"cua_agent.{kind}() needs a non-empty instruction string")
+        index = len(self.trail.steps)
+        recorded = self.tape.step(index, kind, instruction) if self.tape else None
         self._step_secrets = {**self.secrets, **(secrets or {})}
         step = self.trail.start_step(kind, instruction)
         self._step = step
         self.computer.enforce_domains(True)
-        recorded = self.tape.step(step.index, kind, instruction) if self.tape else None
         if recorded is not None:
             step.source = "replayed"
         for observer in self.observers:

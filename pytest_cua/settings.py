@@ -61,24 +61,21 @@ def _choice(choices: Sequence[str]) -> Callable[[Any], str]:
     return parse
 
 
-def _positive_int(value: Any) -> int:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValueError(f"expected a positive whole number, got {value!r}") from None
-    if number < 1:
-        raise ValueError(f"expected a positive whole number, got {value!r}")
-    return number
+def _int_from(minimum: int, wanted: str) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise ValueError(f"expected {wanted}, got {value!r}")
+        return number
+
+    return parse
 
 
-def _whole(value: Any) -> int:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValueError(f"expected a whole number (0 for no limit), got {value!r}") from None
-    if number < 0:
-        raise ValueError(f"expected a whole number (0 for no limit), got {value!r}")
-    return number
+_positive_int = _int_from(1, "a positive whole number")
+_whole = _int_from(0, "a whole number (0 for no limit)")
 
 
 def _positive_float(value: Any) -> float:

@@ -291,3 +291,20 @@ def test_cassette_paths_are_safe_and_distinct(tmp_path):
     assert a != b and a.parent == tmp_path / "tests" / "test_a"
     assert cache.cassette_path(tmp_path, "x/test_y.cua.yaml::my test").parent.name == "test_y"
     assert cache.cassette_path(tmp_path, "../../etc/test_z.py::t").is_relative_to(tmp_path)
+
+
+def test_fingerprint_comparisons():
+    from pytest_cua import fingerprint
+
+    add = {"tag": "button", "role": "button", "name": "Add", "text": "Add", "selector": "#a"}
+    assert fingerprint.differences(add, {**add, "selector": "#b", "box": [1, 2, 3, 4]}) == []
+    assert fingerprint.differences(add, {**add, "name": "Create", "text": "Create"}) == [
+        "name 'Add' -> 'Create'", "text 'Add' -> 'Create'"]
+    assert fingerprint.differences(add, None) == ["no element there"]
+    body = {"tag": "body", "role": "", "name": "", "text": ""}
+    assert fingerprint.differences(body, {**body, "text": "anything"}) == []
+    assert fingerprint.label(add) == 'button "Add"'
+    assert fingerprint.label({"tag": "html"}) == "the page itself <html>"
+    assert fingerprint.evidence_changes(["a", "b", "c"], ["a", "B", "c"]) == ["- b", "+ B"]
+    many = fingerprint.evidence_changes([str(n) for n in range(30)], [])
+    assert len(many) == 13 and many[-1] == "... and 18 more"
