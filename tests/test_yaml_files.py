@@ -173,3 +173,9 @@ def test_replay_catches_a_changed_demo_app(example_copy):
         "no longer matches the cassette:*",
         '*expected button "Clear done", at that point is button "Archive done"*',
     ])
+
+
+def test_yaml_tests_run_under_xdist(yaml_suite):
+    result = yaml_suite.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(["*test_signup.cua.yaml: test 'wrong heading', step 1 of 1*"])
