@@ -48,16 +48,11 @@ def _has_credentials() -> bool:
     return bool(os.environ.get("OPENAI_API_KEY") or os.environ.get("AZURE_OPENAI_ENDPOINT"))
 
 
-def _cache_chosen(config: pytest.Config) -> bool:
-    return bool(config.getoption("cua_cache") or config.getini("cua_cache")
-                or os.environ.get("CUA_CACHE"))
-
-
 @pytest.fixture
-def cua_settings(cua_settings: Settings, pytestconfig: pytest.Config) -> Settings:
+def cua_settings(cua_settings: Settings) -> Settings:
     """This suite's cassettes, and replay by default when there is no model to ask."""
     changes: dict[str, str] = {"cache_dir": str(CASSETTES)}
-    if not _cache_chosen(pytestconfig):
+    if "cache" not in cua_settings.sources:  # nobody chose: marker, option, ini or env
         changes["cache"] = "auto" if _has_credentials() else "replay"
     return dataclasses.replace(cua_settings, **changes)
 

@@ -251,7 +251,6 @@ class AgentCore:
         raise RuntimeError(f"unknown step outcome {finish.outcome!r}")  # pragma: no cover
 
 
-
 class CuaAgent(AgentCore):
     """Runs natural-language steps on a sync Playwright page through a computer-use model."""
 
@@ -278,6 +277,10 @@ class CuaAgent(AgentCore):
         """The model's answer to a question about the page."""
         __tracebackhide__ = True
         return self._run("ask", question).answer or ""
+
+    def _evidence(self) -> list[str]:
+        """The page evidence a check is judged on, with secret values redacted."""
+        return [self._redact(line) for line in self.computer.evidence()]
 
     def _perform(self, action: dict, scale: Scale, read_only: bool) -> None:
         """Execute one action (secrets revealed), then enforce the allowed domains."""
@@ -324,7 +327,7 @@ class CuaAgent(AgentCore):
                 decision = self.conversation.executed(shot.image, errors)
             else:
                 if step.kind != "act" and decision.outcome in ("verdict", "answer"):
-                    step.evidence = [self._redact(line) for line in self.computer.evidence()]
+                    step.evidence = self._evidence()
                 return decision
 
     def _replay(self, step: StepResult, recorded: RecordedStep) -> Finish | None:
@@ -359,7 +362,7 @@ class CuaAgent(AgentCore):
             if recorded.evidence is None:
                 return self._mismatch(step, "the cassette has no page evidence for this "
                                             f"{step.kind}, so it cannot be re-verified")
-            now = [self._redact(line) for line in self.computer.evidence()]
+            now = self._evidence()
             changes = fingerprint.evidence_changes(recorded.evidence, now)
             if changes:
                 return self._mismatch(

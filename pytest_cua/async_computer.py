@@ -14,6 +14,7 @@ from typing import Any
 from . import fingerprint
 from .computer import (
     ARM_JS,
+    MARK_SECRET_JS,
     SETTLE_JS,
     ActionError,
     ComputerState,
@@ -62,8 +63,7 @@ class AsyncPageComputer(ComputerState):
     async def mark_secret_field(self) -> None:
         self.masked = True
         with contextlib.suppress(Exception):
-            await self.page.evaluate("() => document.activeElement && document.activeElement"
-                                     ".setAttribute('data-cua-secret', '')")
+            await self.page.evaluate(MARK_SECRET_JS)
 
     # -- actions -----------------------------------------------------------------
     async def execute(self, action: dict, scale: Scale, read_only: bool = False) -> None:

@@ -12,9 +12,7 @@ This module holds the data and the files; `agent` decides when to replay.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,9 +20,11 @@ from typing import Any
 import yaml
 
 from .errors import CuaCassetteError
+from .files import write_atomic
 from .trail import StepResult
 
 VERSION = 1
+SOURCES = ("replayed", "healed", "live")  # where a step's outcome came from, as counted
 HEADER = ("# pytest-cua cassette: the model's actions for one test, replayed by --cua-cache.\n"
           "# Safe to commit (no screenshots, no keys). Re-record with --cua-cache=record.\n")
 
@@ -187,17 +187,8 @@ _Dumper.add_representer(list, _flow_if_flat)
 
 def save(path: Path, cassette: Cassette) -> None:
     """Write atomically: a reader (or a crashed writer) never sees half a cassette."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = HEADER + yaml.dump(cassette.to_dict(), Dumper=_Dumper, sort_keys=False,
-                              allow_unicode=True, width=100)
-    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
+    write_atomic(path, HEADER + yaml.dump(cassette.to_dict(), Dumper=_Dumper, sort_keys=False,
+                                          allow_unicode=True, width=100))
 
 
 @dataclass

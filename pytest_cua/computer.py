@@ -299,6 +299,9 @@ const st = window.__cuaSettle || (window.__cuaSettle = (() => {
   return s;
 })());
 """
+# Marks the focused field as holding a typed secret; screenshots mask what carries it.
+MARK_SECRET_JS = ("() => document.activeElement"
+                  " && document.activeElement.setAttribute('data-cua-secret', '')")
 # Installed before each action, so the page can say afterwards whether a window opened.
 ARM_JS = "() => {" + _STATE_JS + "st.popup = false; st.armed = true; st.timers.clear(); }"
 SETTLE_JS = "async ({quiet, cap}) => {" + _STATE_JS + """
@@ -486,8 +489,7 @@ class PageComputer(ComputerState):
         """Mark the focused field as holding a secret, so screenshots mask it."""
         self.masked = True
         with contextlib.suppress(Exception):
-            self.page.evaluate("() => document.activeElement && document.activeElement"
-                               ".setAttribute('data-cua-secret', '')")
+            self.page.evaluate(MARK_SECRET_JS)
 
     def evidence(self) -> list[str]:
         """The visible text and control states of the viewport."""

@@ -101,11 +101,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     cli, ini = _cli_and_ini(config)
     try:
-        resolve(cli=cli, ini=ini, env=os.environ)
+        limit = resolve(cli=cli, ini=ini, env=os.environ).max_turns_total
     except SettingError as exc:
         raise pytest.UsageError(f"pytest-cua: {exc}") from None
     config.stash[_CLIENTS_KEY] = {}
-    limit = resolve(cli=cli, ini=ini, env=os.environ).max_turns_total
     workerinput = getattr(config, "workerinput", None)
     if workerinput is None:  # the xdist controller or a plain run reports and owns the budget
         config.pluginmanager.register(SessionTotals(), "cua_session_totals")
@@ -245,7 +244,7 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
 
     def make(page: Any, *, tape: cache.Tape | None = None) -> Any:
         agent: Any
-        if inspect.iscoroutinefunction(getattr(page, "screenshot", None)):
+        if _is_async(page):
             if cua_settings.cache != "off":
                 raise CuaConfigError(
                     f"--cua-cache={cua_settings.cache}: cassettes work with sync pages only for "
@@ -279,11 +278,11 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
 
 @pytest.fixture
 def cua_agent(request: pytest.FixtureRequest, cua_agent_for: Callable[..., Any],
-              cua_client: Any, cua_settings: Settings, page: Any) -> Generator[Any, None, None]:
+              cua_settings: Settings, page: Any) -> Generator[Any, None, None]:
     """A computer-use agent on pytest-playwright's `page`; one conversation per test."""
     item = request.node
     tape = None
-    if cua_settings.cache != "off" and not inspect.iscoroutinefunction(page.screenshot):
+    if cua_settings.cache != "off" and not _is_async(page):
         viewport = page.viewport_size
         meta = cache.Meta(cua_settings.model, cua_settings.tool_variant,
                           (viewport["width"], viewport["height"]) if viewport else None)
@@ -299,13 +298,25 @@ def cua_agent(request: pytest.FixtureRequest, cua_agent_for: Callable[..., Any],
             cache.save(tape.path, cassette)
 
 
+def _is_async(page: Any) -> bool:
+    """An async Playwright page (its methods are coroutines) rather than a sync one."""
+    return inspect.iscoroutinefunction(getattr(page, "screenshot", None))
+
+
+def _html_report(config: pytest.Config) -> Any:
+    """The pytest-html plugin when it writes a report in this run, else None."""
+    html = config.pluginmanager.getplugin("html")
+    return html if html is not None and getattr(config.option, "htmlpath", None) else None
+
+
+def _allure_on(config: pytest.Config) -> bool:
+    return config.pluginmanager.get_plugin("allure_listener") is not None
+
+
 def _reports_show_images(config: pytest.Config, settings: Settings) -> bool:
     if settings.report_images == "off":
         return False
-    html = config.pluginmanager.getplugin("html") is not None and getattr(
-        config.option, "htmlpath", None)
-    allure = config.pluginmanager.get_plugin("allure_listener") is not None
-    return bool(html or allure or settings.trail_dir)
+    return bool(_html_report(config) or _allure_on(config) or settings.trail_dir)
 
 
 def _live_reporters(config: pytest.Config, agent: CuaAgent, settings: Settings) -> list:
@@ -324,7 +335,7 @@ def _live_reporters(config: pytest.Config, agent: CuaAgent, settings: Settings) 
                 terminal.write_line(line)
 
         reporters.append(live.TerminalLines(write_line))
-    if plugins.get_plugin("allure_listener") is not None:
+    if _allure_on(config):
         allure = live.load_allure()
         if allure is not None:
             reporters.append(live.AllureSteps(allure, settings.report_images))
@@ -368,7 +379,7 @@ def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) ->
     tape = item.stash.get(_TAPE_KEY, None)
     if tape is not None:
         properties += [(f"cua_{source}", tape.sources.count(source))
-                       for source in ("replayed", "healed", "live")]
+                       for source in cache.SOURCES]
     if settings.trail_dir:
         path = artifacts.write_trail(config, item, trail, report.outcome, settings)
         properties.append(("cua_trail", path))
@@ -377,8 +388,8 @@ def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) ->
     # carries them; on this report for hooks that look at the call phase.
     item.user_properties.extend(properties)
     report.user_properties.extend(properties)
-    html = config.pluginmanager.getplugin("html")
-    if html is not None and getattr(config.option, "htmlpath", None):
+    html = _html_report(config)
+    if html is not None:
         report.extras = [*getattr(report, "extras", []),
                          *artifacts.html_extras(html.extras, trail, settings.report_images)]
 
@@ -401,7 +412,7 @@ class SessionTotals:
         self.totals["output"] += int(props.get("cua_output_tokens", 0))
         if "cua_replayed" in props:
             self.totals["cassettes"] += 1
-            for source in ("replayed", "healed", "live"):
+            for source in cache.SOURCES:
                 self.totals[source] += int(props[f"cua_{source}"])
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

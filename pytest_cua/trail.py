@@ -69,6 +69,14 @@ class StepResult:
         return self.source == "replayed"
 
     @property
+    def verdict(self) -> str:
+        """What the step concluded, as a reader wants it: the answer of an ask, else the
+        reason."""
+        if self.kind == "ask" and self.answer is not None:
+            return self.answer
+        return self.reason
+
+    @property
     def actions(self) -> list[dict]:
         return [a.action for t in self.turns for a in t.actions]
 

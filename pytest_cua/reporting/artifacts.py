@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..files import write_atomic
 from ..settings import Settings
 from ..trail import Trail
 from . import html_trail
@@ -35,11 +36,7 @@ def trail_path(config: Any, item: Any, settings: Settings) -> Path:
 def write_trail(config: Any, item: Any, trail: Trail, outcome: str, settings: Settings) -> str:
     """Write the standalone HTML trail atomically; the path, relative to where pytest ran."""
     path = trail_path(config, item, settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_text(html_trail.render_trail(trail, outcome, settings.report_images),
-                       encoding="utf-8")
-    os.replace(partial, path)
+    write_atomic(path, html_trail.render_trail(trail, outcome, settings.report_images))
     try:
         return str(path.relative_to(config.invocation_params.dir))
     except ValueError:

@@ -92,12 +92,11 @@ def render_trail(trail: Trail, outcome: str = "", fmt: str = "png") -> str:
     """A self-contained HTML page for one test: every step, turn, screenshot and verdict."""
     sections = []
     for step in trail.steps:
-        verdict = step.answer if step.kind == "ask" and step.answer is not None else step.reason
         turns = "".join(_turn_html(step, turn, fmt) for turn in step.turns)
         sections.append(
             f'<section class="step {escape(step.outcome)}" data-step="{step.index + 1}">'
             f'<h2>{escape(_step_title(step))} <span class="outcome">{escape(step.outcome)}'
-            f'</span></h2><p class="verdict">{escape(verdict or "")}</p>'
+            f'</span></h2><p class="verdict">{escape(step.verdict or "")}</p>'
             f'<p class="meta">{len(step.turns)} turns · {step.seconds:.2f}s · '
             f"{step.input_tokens} in / {step.output_tokens} out tokens</p>{turns}</section>"
         )
@@ -118,11 +117,10 @@ def step_table(trail: Trail) -> str:
     for step in trail.steps:
         actions = "<br>".join(
             f"{turn.index + 1}: {escape(turn_summary(turn))}" for turn in step.turns)
-        verdict = step.answer if step.kind == "ask" and step.answer is not None else step.reason
         rows.append(
             f'<tr class="cua-step {escape(step.outcome)}"><td>{step.index + 1}</td>'
             f"<td>{escape(step.kind)}</td><td>{escape(step.instruction)}</td>"
-            f"<td>{escape(step.outcome)}</td><td>{escape(verdict or '')}</td>"
+            f"<td>{escape(step.outcome)}</td><td>{escape(step.verdict or '')}</td>"
             f"<td>{len(step.turns)}</td><td>{actions}</td></tr>"
         )
     return (

@@ -51,8 +51,7 @@ class AllureSteps:
     def step_finished(self, step: StepResult, error: BaseException | None) -> None:
         if self._open is None:
             return
-        verdict = step.answer if step.kind == "ask" and step.answer is not None else step.reason
-        self.allure.attach(f"{step.outcome}: {verdict}", name="verdict",
+        self.allure.attach(f"{step.outcome}: {step.verdict}", name="verdict",
                            attachment_type=self.allure.attachment_type.TEXT)
         if step.heal_reason:
             self.allure.attach(step.heal_reason, name="healed: cassette did not match",
