@@ -10,18 +10,15 @@ turn; replay runs use `--cua-cache=replay` with no server and no credentials. Us
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 import test_cache  # noqa: E402
+from _pytest_run import run_pytest  # noqa: E402
 
 DELAY_CONFTEST = """
 @pytest.fixture(autouse=True)
@@ -33,18 +30,10 @@ def _model_delay(model):
 
 def timed(folder: Path, mode: str, scripted: bool, delay: float) -> tuple[float, float]:
     """(process wall seconds, the test's own seconds from JUnit XML)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CUA_", "OPENAI_", "AZURE_OPENAI_"))}
-    env.update(SCRIPTED="1" if scripted else "0", SCRIPT="record", MODEL_DELAY=str(delay))
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--cua-cache={mode}",
-           "--junitxml=junit.xml", "-o", "junit_duration_report=call", "test_errands.py"]
-    started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode:
-        raise SystemExit(done.stdout[-3000:] + done.stderr[-2000:])
-    case = ET.parse(folder / "junit.xml").getroot().find(".//testcase")
-    return round(elapsed, 2), round(float(case.get("time")), 2)
+    wall, times = run_pytest(folder, f"--cua-cache={mode}", "test_errands.py",
+                             SCRIPTED="1" if scripted else "0", SCRIPT="record",
+                             MODEL_DELAY=str(delay))
+    return round(wall, 2), round(next(iter(times.values())), 2)
 
 
 def main() -> None:

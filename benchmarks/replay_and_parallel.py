@@ -17,14 +17,13 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _pytest_run import run_pytest  # noqa: E402
 
 PLAIN = '''
 from playwright.sync_api import expect
@@ -56,22 +55,6 @@ def copy_suite(folder: Path, number: int) -> str:
     return name
 
 
-def pytest(folder: Path, *args: str, **env_extra: str) -> tuple[float, dict[str, float]]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CUA_", "OPENAI_", "AZURE_OPENAI_"))}
-    env.update(env_extra)
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml=j.xml",
-           "-o", "junit_duration_report=call", *args]
-    started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if done.returncode:
-        raise SystemExit(done.stdout[-3000:])
-    times = {c.get("name"): float(c.get("time")) for c in ET.parse(folder / "j.xml").iter(
-        "testcase")}
-    return wall, times
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -81,18 +64,18 @@ def main() -> None:
         (folder / "example_suite" / "test_plain.py").write_text(PLAIN)
         replay, plain = [], []
         for _ in range(5):
-            _, times = pytest(folder, "example_suite/test_errands.py::test_complete_an_errand",
+            _, times = run_pytest(folder, "example_suite/test_errands.py::test_complete_an_errand",
                               "example_suite/test_plain.py")
             replay.append(times["test_complete_an_errand[chromium]"])
             plain.append(times["test_plain_playwright[chromium]"])
         (folder / "example_suite" / "test_plain.py").unlink()
-        serial = [pytest(folder, "example_suite", "-n", "0")[0] for _ in range(3)]
-        parallel = [pytest(folder, "example_suite", "-n", "2")[0] for _ in range(3)]
-        live = {n: statistics.median(pytest(folder, "example_suite", "-n", n, "--cua-cache=off",
+        serial = [run_pytest(folder, "example_suite", "-n", "0")[0] for _ in range(3)]
+        parallel = [run_pytest(folder, "example_suite", "-n", "2")[0] for _ in range(3)]
+        live = {n: statistics.median(run_pytest(folder, "example_suite", "-n", n, "--cua-cache=off",
                                             DEMO_MODEL_DELAY="0.5")[0] for _ in range(2))
                 for n in ("0", "2")}
         copies = ["example_suite", *(copy_suite(folder, k) for k in (2, 3, 4))]
-        big = {n: statistics.median(pytest(folder, *copies, "-n", n)[0] for _ in range(2))
+        big = {n: statistics.median(run_pytest(folder, *copies, "-n", n)[0] for _ in range(2))
                for n in ("0", "2")}
     result = {
         "replay_call_s": round(statistics.median(replay), 3),
