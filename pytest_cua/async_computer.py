@@ -11,10 +11,9 @@ import contextlib
 import time
 from typing import Any
 
-from . import fingerprint
+from . import probes
 from .computer import (
     ARM_JS,
-    MARK_SECRET_JS,
     SETTLE_JS,
     ActionError,
     ComputerState,
@@ -52,26 +51,30 @@ class AsyncPageComputer(ComputerState):
 
     async def target_of(self, action: dict, scale: Scale) -> dict | None:
         try:
-            probe = self._probe(action, scale)
-            return await self.page.evaluate(*probe) if probe else None
+            probe = self._target_probe(action, scale)
+            return await probes.arun(probe) if probe else None
         except Exception:
             return None
 
+    async def locate(self, fp: dict, focus: bool = False) -> dict:
+        return await probes.arun(probes.locate(self.page.main_frame, fp, focus))
+
     async def evidence(self) -> list[str]:
-        return await self.page.evaluate(fingerprint.EVIDENCE_JS)
+        return await probes.arun(probes.evidence(self.page.main_frame))
 
     async def mark_secret_field(self) -> None:
         self.masked = True
         with contextlib.suppress(Exception):
-            await self.page.evaluate(MARK_SECRET_JS)
+            await probes.arun(probes.mark_secret(self.page.main_frame))
 
     # -- actions -----------------------------------------------------------------
     async def execute(self, action: dict, scale: Scale, read_only: bool = False) -> None:
         ops = plan(action, scale, read_only)
         known = len(self._pages)
         if ops:
-            with contextlib.suppress(Exception):
-                await self.page.evaluate(ARM_JS)
+            for frame in self._frames():
+                with contextlib.suppress(Exception):
+                    await frame.evaluate(ARM_JS)
         for op in ops:
             target = self.page if op.target == "page" else getattr(self.page, op.target)
             try:
@@ -95,6 +98,7 @@ class AsyncPageComputer(ComputerState):
                 await page.wait_for_load_state("domcontentloaded", timeout=remaining_ms)
                 popup = await page.evaluate(
                     SETTLE_JS, {"quiet": self.settle_config.quiet_ms, "cap": remaining_ms})
+                popup = await probes.arun(self._settle_frames(deadline)) or popup
             except Exception:
                 if page.is_closed():
                     self._follow()

@@ -17,7 +17,7 @@ from typing import Any
 
 from PIL import Image as PILImage
 
-from . import domains, fingerprint
+from . import domains, fingerprint, probes
 from .loop import Image
 from .protocol import GA_MAX_SIZE
 
@@ -299,9 +299,6 @@ const st = window.__cuaSettle || (window.__cuaSettle = (() => {
   return s;
 })());
 """
-# Marks the focused field as holding a typed secret; screenshots mask what carries it.
-MARK_SECRET_JS = ("() => document.activeElement"
-                  " && document.activeElement.setAttribute('data-cua-secret', '')")
 # Installed before each action, so the page can say afterwards whether a window opened.
 ARM_JS = "() => {" + _STATE_JS + "st.popup = false; st.armed = true; st.timers.clear(); }"
 SETTLE_JS = "async ({quiet, cap}) => {" + _STATE_JS + """
@@ -387,15 +384,32 @@ class ComputerState:
         self.blocked = [(u, n) for u, n in self.blocked if not n]
         return urls
 
-    def _probe(self, action: dict, scale: Scale) -> tuple[str, Any] | None:
-        """The script and argument that fingerprint what an action will touch, or None."""
+    def _target_probe(self, action: dict, scale: Scale) -> probes.Probe[dict | None] | None:
+        """The probe that fingerprints what an action will touch, or None."""
         kind = action.get("type")
         if kind in fingerprint.POINT_ACTIONS:
             point = action.get("path", [{}])[0] if kind == "drag" else action
-            return fingerprint.AT_POINT_JS, list(scale.to_page(point.get("x"), point.get("y")))
+            x, y = scale.to_page(point.get("x"), point.get("y"))
+            return probes.element_at(self.page.main_frame, x, y)
         if kind in fingerprint.FOCUS_ACTIONS:
-            return fingerprint.FOCUSED_JS, None
+            return probes.focused(self.page.main_frame)
         return None
+
+    def _frames(self) -> list[Any]:
+        """The page's frames, top first; embedded apps settle and are read like the page."""
+        return [f for f in self.page.frames if not f.is_detached()]
+
+    def _settle_frames(self, deadline: float) -> probes.Probe[bool]:
+        """Wait for each embedded frame's DOM and timers too; whether one opened a window."""
+        popup = False
+        for frame in self._frames()[1:]:
+            cap = int((deadline - time.monotonic()) * 1000)
+            if cap <= 0:
+                break
+            opened = yield (lambda f=frame, c=cap: f.evaluate(
+                SETTLE_JS, {"quiet": self.settle_config.quiet_ms, "cap": c}))
+            popup = popup or opened is True  # a frame that went away has nothing to wait for
+        return popup
 
     def unseen_shot(self) -> Shot:
         """No picture, only the mapping a screenshot would have: for replays nobody views."""
@@ -409,7 +423,7 @@ class ComputerState:
                                 "animations": "disabled", "caret": "initial",
                                 "mask_color": "#222222"}
         if self.masked:
-            args["mask"] = [self.page.locator("[data-cua-secret]")]
+            args["mask"] = probes.masks(self.page)
         if self.image_format == "jpeg":
             args["quality"] = JPEG_QUALITY
         return args
@@ -476,29 +490,30 @@ class PageComputer(ComputerState):
     def target_of(self, action: dict, scale: Scale) -> dict | None:
         """The fingerprint of the element an action is about to touch, or None."""
         try:
-            probe = self._probe(action, scale)
-            return self.page.evaluate(*probe) if probe else None
+            probe = self._target_probe(action, scale)
+            return probes.run(probe) if probe else None
         except Exception:  # a bad action is the executor's to report, not the probe's
             return None
 
     def locate(self, fp: dict, focus: bool = False) -> dict:
         """Find a fingerprinted element now: {x, y} in CSS pixels, {focused}, or {error}."""
-        return self.page.evaluate(fingerprint.LOCATE_JS, [fp, focus])
+        return probes.run(probes.locate(self.page.main_frame, fp, focus))
 
     def mark_secret_field(self) -> None:
         """Mark the focused field as holding a secret, so screenshots mask it."""
         self.masked = True
         with contextlib.suppress(Exception):
-            self.page.evaluate(MARK_SECRET_JS)
+            probes.run(probes.mark_secret(self.page.main_frame))
 
     def evidence(self) -> list[str]:
-        """The visible text and control states of the viewport."""
-        return self.page.evaluate(fingerprint.EVIDENCE_JS)
+        """The visible text and control states of the viewport, frames included."""
+        return probes.run(probes.evidence(self.page.main_frame))
 
     def _arm(self) -> None:
         self._known_pages = len(self._pages)
-        with contextlib.suppress(Exception):
-            self.page.evaluate(ARM_JS)
+        for frame in self._frames():
+            with contextlib.suppress(Exception):
+                frame.evaluate(ARM_JS)
 
     def settle(self) -> None:
         """Wait until navigation is done and the DOM and network are quiet, up to a cap."""
@@ -513,6 +528,7 @@ class PageComputer(ComputerState):
                 popup = opener.evaluate(
                     SETTLE_JS, {"quiet": self.settle_config.quiet_ms, "cap": remaining_ms}
                 )
+                popup = probes.run(self._settle_frames(deadline)) or popup
             except Exception:
                 if opener.is_closed():
                     self._follow_new_page()
