@@ -23,7 +23,9 @@ const INTERACTIVE = 'a[href],button,input,select,textarea,label,summary,[role],[
   + '[tabindex],[contenteditable="true"]';
 // Open shadow roots are walked like the light DOM: a design system's <x-input> is judged by
 // the <input> inside it, as the user sees it. The composed parent crosses out of a root.
-const up = e => e.parentElement || (e.parentNode && e.parentNode.host) || null;
+// The composed parent: a slotted element's slot, a shadow root's host, else the parent.
+const up = e => e.assignedSlot || e.parentElement || (e.parentNode && e.parentNode.host)
+  || null;
 const closestDeep = (el, sel) => {
   for (let e = el; e; e = up(e)) if (e.nodeType === 1 && e.matches(sel)) return e;
   return null; };
@@ -32,9 +34,10 @@ const byId = (el, id) => {
   return (root.getElementById && root.getElementById(id)) || document.getElementById(id); };
 const deepAt = (x, y) => {
   let el = document.elementFromPoint(x, y);
-  while (el && el.shadowRoot) {
-    const inner = el.shadowRoot.elementFromPoint(x, y);
-    if (!inner || inner === el) break;
+  while (el && el.shadowRoot) {  // over slotted text the root answers its host: look under
+    const root = el.shadowRoot;
+    const inner = root.elementsFromPoint(x, y).find(e => e !== el && e.getRootNode() === root);
+    if (!inner) break;
     el = inner;
   }
   return el; };

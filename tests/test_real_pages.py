@@ -1,0 +1,174 @@
+"""Real-world pages: an app in a cross-origin iframe and a form of web components.
+
+Each scenario is recorded against the fake server, replayed offline with no server and no
+credentials, then replayed on a changed copy of the app: the change sits inside the frame
+or inside a shadow root, and the replay must fail naming what changed, exactly as it does
+on a flat page. The pages are served by two local servers: the host page on 127.0.0.1 and
+the embedded app on localhost, another site, so Chromium runs it out of process.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from conftest import PAGES
+
+CONFTEST = '''
+import functools, os, threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import pytest
+
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+def serve(host):
+    handler = functools.partial(Quiet, directory=os.getcwd())
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://{host}:{httpd.server_address[1]}"
+
+@pytest.fixture(scope="session")
+def origins():
+    """The host page's origin and the embedded app's (another site)."""
+    (top, top_url), (app, app_url) = serve("127.0.0.1"), serve("localhost")
+    yield top_url, app_url
+    top.shutdown(); app.shutdown()
+
+@pytest.fixture
+def model(request):
+    """The fake server when the run is scripted, else None (no server, no credentials)."""
+    if os.environ.get("SCRIPTED") != "1":
+        yield None
+        return
+    yield request.getfixturevalue("cua_fake_server")
+
+def centre(locator):
+    box = locator.bounding_box()  # in the top page's viewport, frames included
+    return round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)
+'''
+
+FRAME_TEST = '''
+from playwright.sync_api import expect
+from pytest_cua.testing import click, computer_call, turn, type_text, verdict
+from conftest import centre
+
+def test_coupon(model, origins, page, cua_agent):
+    top, app = origins
+    page.goto(top + "/embed.html?embed=" + app)
+    shop = page.frame_locator("#shop")
+    shop.locator("#apply").wait_for()
+    if model is not None:
+        model.script(turn(computer_call(click(*centre(shop.locator("#coupon"))))),
+                     turn(computer_call(type_text("SAVE10"))), turn(verdict(True, "typed")),
+                     turn(computer_call(click(*centre(shop.locator("#apply"))))),
+                     turn(verdict(True, "applied")), turn(verdict(True, "10% off is shown")))
+    cua_agent("Enter the coupon SAVE10")
+    cua_agent("Apply the coupon")
+    # No waiting here: the step ends only once the frame's delayed update has happened.
+    assert shop.locator("#status").inner_text().startswith("Coupon SAVE10 applied")
+    cua_agent.check("The shop says the coupon is applied")
+'''
+
+SHADOW_TEST = '''
+from pytest_cua.testing import click, computer_call, turn, type_text, verdict
+from conftest import centre
+
+def test_subscribe(model, origins, page, cua_agent):
+    top, _ = origins
+    page.goto(top + "/components.html")
+    if model is not None:
+        model.script(turn(computer_call(click(*centre(page.locator("#email input"))))),
+                     turn(computer_call(type_text("ada@example.com"))),
+                     turn(computer_call(click(*centre(page.locator("#send"))))),
+                     turn(verdict(True, "subscribed")), turn(verdict(True, "thanks shown")))
+    cua_agent("Subscribe ada@example.com to the newsletter")
+    assert page.locator("#thanks p").inner_text() == "Thanks, ada@example.com is subscribed"
+    cua_agent.check("The page thanks ada@example.com")
+'''
+
+SCENARIOS = {
+    "cross-origin frame": {
+        "test": FRAME_TEST, "pages": ["embed.html", "shop.html"], "requests": 6,
+        "node": "test_coupon[chromium]",
+        "changes": [
+            # A control inside the frame renamed: the pressing step names it and its frame.
+            ("shop.html", ">Apply</button>", ">Redeem</button>",
+             ["*CuaReplayMismatch*step 2 'Apply the coupon'*",
+              '*expected button "Apply" in frame "Shop" (/shop.html), at that point is button '
+              '"Redeem" in frame "Shop" (/shop.html)*; no button "Apply" in frame "Shop" '
+              '(/shop.html) anywhere on the page*']),
+            # What the frame shows changed: the recorded check no longer stands.
+            ("shop.html", "10% off", "5% off",
+             ["*CuaReplayMismatch*step 3 'The shop says the coupon is applied'*",
+              '*- Coupon SAVE10 applied: 10% off*', '*+ Coupon SAVE10 applied: 5% off*']),
+        ],
+    },
+    "shadow DOM form": {
+        "test": SHADOW_TEST, "pages": ["components.html"], "requests": 5,
+        "node": "test_subscribe[chromium]",
+        "changes": [
+            # The label of a web-component input (its <input> is in a shadow root).
+            ("components.html", 'label="Email"', 'label="E-mail address"',
+             ["*CuaReplayMismatch*step 1 'Subscribe ada@example.com to the newsletter'*",
+              '*expected textbox "Email"*(name \'Email\' -> \'E-mail address\')*']),
+            # The slotted text of a web-component button.
+            ("components.html", ">Subscribe</fancy-button>", ">Sign up</fancy-button>",
+             ['*CuaReplayMismatch*',
+              '*expected button "Subscribe"*(name \'Subscribe\' -> \'Sign up\'*']),
+        ],
+    },
+}
+
+
+@pytest.fixture(params=list(SCENARIOS))
+def scenario(request, cua_pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
+    spec = SCENARIOS[request.param]
+    cua_pytester.mp = monkeypatch
+    cua_pytester.makeconftest((cua_pytester.path / "conftest.py").read_text() + CONFTEST)
+    cua_pytester.makepyfile(test_app=spec["test"])
+    for name in spec["pages"]:
+        shutil.copy(PAGES / name, cua_pytester.path / name)
+    return cua_pytester, spec
+
+
+def run(pytester: pytest.Pytester, mode: str, scripted: bool):
+    pytester.mp.setenv("SCRIPTED", "1" if scripted else "0")
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", f"--cua-cache={mode}",
+                                         timeout=240)
+
+
+def test_record_replay_and_changed_app(scenario):
+    pytester, spec = scenario
+    recorded = run(pytester, "record", scripted=True)
+    recorded.assert_outcomes(passed=1)
+    cassette = pytester.path / "cua_cassettes" / "test_app" / f"{spec['node']}.yaml"
+    data = yaml.safe_load(cassette.read_text())
+    targets = [a.get("target") for s in data["steps"] for t in s["turns"] for a in t["actions"]]
+    if "frame" in spec["test"]:
+        # Every action inside the frame names it; the evidence includes the frame's text.
+        assert all(t["frames"] == [{"name": "Shop", "path": "/shop.html", "selector": "#shop"}]
+                   for t in targets)
+        assert data["steps"][2]["evidence"][-6:-2] == [
+            '[frame "Shop" (/shop.html)]', "Shop", "Apply", "Coupon SAVE10 applied: 10% off"]
+    else:
+        assert [t["selector"] for t in targets] == ["#email >>> #f", "#email >>> #f",
+                                                    "#send >>> button"]
+        assert (targets[0]["name"], targets[2]["name"]) == ("Email", "Subscribe")
+        assert '[input Email: "ada@example.com"]' in data["steps"][1]["evidence"]
+
+    replayed = run(pytester, "replay", scripted=False)  # no server, no credentials
+    replayed.assert_outcomes(passed=1)
+
+    original = {name: (pytester.path / name).read_text() for name in spec["pages"]}
+    for name, old, new, expected in spec["changes"]:
+        assert old in original[name]
+        (pytester.path / name).write_text(original[name].replace(old, new))
+        changed = run(pytester, "replay", scripted=False)
+        changed.assert_outcomes(failed=1)
+        changed.stdout.fnmatch_lines(expected)
+        (pytester.path / name).write_text(original[name])
