@@ -7,12 +7,13 @@ provider, runs actions through the computer, records the trail, and turns the lo
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any, Protocol
 
-from . import fingerprint, providers, safety
+from . import fingerprint, providers, safety, uploads
 from .cache import RecordedStep, Tape
 from .computer import ActionError, PageComputer, Scale, Shot, describe
 from .errors import (
@@ -57,9 +58,11 @@ class AgentCore:
         computer: PageComputer | None = None,
         tape: Tape | None = None,
         secrets: Mapping[str, str] | None = None,
+        files: Iterable[str | os.PathLike[str]] = (),
         budget: Any = None,
     ) -> None:
         self.client = client
+        self.files = list(files)  # offered to every step (the cua_files fixture)
         self.tape = tape
         self.secrets: dict[str, str] = dict(secrets or {})
         self.budget = budget  # shared model-turn budget: .spend() before each request
@@ -104,16 +107,19 @@ class AgentCore:
                 text = text.replace(value, "{" + name + "}")
         return text
 
-    def _open_step(self, kind: str, instruction: str,
-                   secrets: Mapping[str, str] | None) -> tuple[StepResult, RecordedStep | None]:
+    def _open_step(self, kind: str, instruction: str, secrets: Mapping[str, str] | None,
+                   files: Iterable[str | os.PathLike[str]] | None = None,
+                   ) -> tuple[StepResult, RecordedStep | None]:
         if not isinstance(instruction, str) or not instruction.strip():
             raise ValueError(f"cua_agent.{kind}() needs a non-empty instruction string")
+        offered = uploads.OfferedFiles.of([*self.files, *(files or [])])
         index = len(self.trail.steps)
         recorded = self.tape.step(index, kind, instruction) if self.tape else None
         self._step_secrets = {**self.secrets, **(secrets or {})}
         step = self.trail.start_step(kind, instruction)
         self._step = step
         self.computer.enforce_domains(True)
+        self.computer.begin_step(offered)
         if recorded is not None:
             step.source = "replayed"
         for observer in self.observers:
@@ -129,6 +135,7 @@ class AgentCore:
 
     def _close_step(self, step: StepResult, error: BaseException | None) -> None:
         self.computer.enforce_domains(False)
+        self.computer.end_step()
         if self.tape is not None:
             self.tape.sources.append(step.source)
         for observer in self.observers:
@@ -171,6 +178,17 @@ class AgentCore:
             errors.append(f"action {position + 1} ({record.description}): {record.error}")
             return None
         return record
+
+    def _browser_did(self, record: ActionRecord, events: list[str]) -> None:
+        """Put what the browser did during an action (file chooser, download, dialog) on
+        its record, for the trail and the cassette, and in `events`, for the model."""
+        happened, chosen = self.computer.take_events()
+        happened = [self._redact(e) for e in happened]
+        record.events.extend(happened)
+        record.description += "".join(f"; {e}" for e in happened)
+        events.extend(happened)
+        if chosen:
+            record.files = chosen
 
     @staticmethod
     def _action_failed(record: ActionRecord, position: int, exc: Exception,
@@ -254,19 +272,22 @@ class AgentCore:
 class CuaAgent(AgentCore):
     """Runs natural-language steps on a sync Playwright page through a computer-use model."""
 
-    def __call__(self, instruction: str, *,
-                 secrets: Mapping[str, str] | None = None) -> StepResult:
+    def __call__(self, instruction: str, *, secrets: Mapping[str, str] | None = None,
+                 files: Iterable[str | os.PathLike[str]] | None = None) -> StepResult:
         __tracebackhide__ = True
-        return self.act(instruction, secrets=secrets)
+        return self.act(instruction, secrets=secrets, files=files)
 
-    def act(self, instruction: str, *, secrets: Mapping[str, str] | None = None) -> StepResult:
+    def act(self, instruction: str, *, secrets: Mapping[str, str] | None = None,
+            files: Iterable[str | os.PathLike[str]] | None = None) -> StepResult:
         """Do the step; CuaStepFailed if the model reports it could not.
 
         `secrets` maps placeholder names to values: the model sees only `{name}`; the
-        value is typed for it, masked in screenshots and never stored or sent.
+        value is typed for it, masked in screenshots and never stored or sent. `files` are
+        the files the step may upload: a file chooser the page opens gets one of them (the
+        model names it when there are several); nothing else on disk is ever offered.
         """
         __tracebackhide__ = True
-        return self._run("act", instruction, secrets)
+        return self._run("act", instruction, secrets, files)
 
     def check(self, claim: str) -> StepResult:
         """Assert a claim about the page, without changing it; CuaCheckFailed if false."""
@@ -293,10 +314,10 @@ class CuaAgent(AgentCore):
             raise ActionError(self._redact(str(exc))) from None
         self._check_domains()
 
-    def _run(self, kind: str, instruction: str,
-             secrets: Mapping[str, str] | None = None) -> StepResult:
+    def _run(self, kind: str, instruction: str, secrets: Mapping[str, str] | None = None,
+             files: Iterable[str | os.PathLike[str]] | None = None) -> StepResult:
         __tracebackhide__ = True
-        step, recorded = self._open_step(kind, instruction, secrets)
+        step, recorded = self._open_step(kind, instruction, secrets, files)
         error: BaseException | None = None
         try:
             finish = self._replay(step, recorded) if recorded is not None else None
@@ -322,9 +343,9 @@ class CuaAgent(AgentCore):
                 decision = self.conversation.receive(response)
                 self._record_response(turn, decision)
             elif isinstance(decision, Execute):
-                errors = self._execute(step.turns[-1], decision, shot)
+                errors, events = self._execute(step.turns[-1], decision, shot)
                 shot = self.computer.screenshot()
-                decision = self.conversation.executed(shot.image, errors)
+                decision = self.conversation.executed(shot.image, errors, events)
             else:
                 if step.kind != "act" and decision.outcome in ("verdict", "answer"):
                     step.evidence = self._evidence()
@@ -408,6 +429,13 @@ class CuaAgent(AgentCore):
                 self._perform(action, scale, read_only)
             except ActionError as exc:
                 problem = f"{describe(action)} failed: {exc}"
+            finally:
+                self._browser_did(record, [])
+        if not problem and (entry.get("files") or None) != record.files:
+            offered = self.computer.files.listing() or "none"
+            problem = (f"{describe(action)}: when recorded, the file chooser got "
+                       f"{entry.get('files') or 'no file'}, now {record.files or 'no file'} "
+                       f"(files offered now: {offered})")
         record.error = problem or None
         return problem
 
@@ -420,8 +448,10 @@ class CuaAgent(AgentCore):
         step.finish("failed", False, f"replay mismatch: {problem}")
         raise CuaReplayMismatch(step.index + 1, step.instruction, problem, step)
 
-    def _execute(self, turn: TurnRecord, decision: Execute, shot: Shot) -> list[str]:
+    def _execute(self, turn: TurnRecord, decision: Execute,
+                 shot: Shot) -> tuple[list[str], list[str]]:
         errors: list[str] = []
+        events: list[str] = []
         for position, action in enumerate(decision.actions):
             record = self._action_record(turn, position, action, errors)
             if record is None:
@@ -431,9 +461,11 @@ class CuaAgent(AgentCore):
                 self._perform(action, shot.scale, decision.read_only)
             except (ActionError, CuaDomainBlocked) as exc:
                 self._action_failed(record, position, exc, errors)
+            finally:
+                self._browser_did(record, events)
         if not decision.actions:
             errors.append(NO_ACTION)
-        return errors
+        return errors, events
 
 
 def _moved(action: dict, point: tuple[int, int]) -> dict:

@@ -8,7 +8,8 @@ Cassettes are a sync-agent feature for now: the plugin refuses them with a clear
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 
 from . import providers
 from .agent import NO_ACTION, AgentCore
@@ -24,16 +25,17 @@ class AsyncCuaAgent(AgentCore):
 
     computer_class = AsyncPageComputer
 
-    async def __call__(self, instruction: str, *,
-                       secrets: Mapping[str, str] | None = None) -> StepResult:
+    async def __call__(self, instruction: str, *, secrets: Mapping[str, str] | None = None,
+                       files: Iterable[str | os.PathLike[str]] | None = None) -> StepResult:
         __tracebackhide__ = True
-        return await self.act(instruction, secrets=secrets)
+        return await self.act(instruction, secrets=secrets, files=files)
 
-    async def act(self, instruction: str, *,
-                  secrets: Mapping[str, str] | None = None) -> StepResult:
-        """Do the step; CuaStepFailed if the model reports it could not."""
+    async def act(self, instruction: str, *, secrets: Mapping[str, str] | None = None,
+                  files: Iterable[str | os.PathLike[str]] | None = None) -> StepResult:
+        """Do the step; CuaStepFailed if the model reports it could not (see
+        `CuaAgent.act` for `secrets` and `files`)."""
         __tracebackhide__ = True
-        return await self._run("act", instruction, secrets)
+        return await self._run("act", instruction, secrets, files)
 
     async def check(self, claim: str) -> StepResult:
         """Assert a claim about the page, without changing it; CuaCheckFailed if false."""
@@ -46,10 +48,11 @@ class AsyncCuaAgent(AgentCore):
         return (await self._run("ask", question)).answer or ""
 
     async def _run(self, kind: str, instruction: str,
-                   secrets: Mapping[str, str] | None = None) -> StepResult:
+                   secrets: Mapping[str, str] | None = None,
+                   files: Iterable[str | os.PathLike[str]] | None = None) -> StepResult:
         __tracebackhide__ = True
         await self.computer.prepare()
-        step, _ = self._open_step(kind, instruction, secrets)
+        step, _ = self._open_step(kind, instruction, secrets, files)
         error: BaseException | None = None
         try:
             return self._conclude(step, await self._drive(step))
@@ -72,14 +75,16 @@ class AsyncCuaAgent(AgentCore):
                 decision = self.conversation.receive(response)
                 self._record_response(turn, decision)
             elif isinstance(decision, Execute):
-                errors = await self._execute(step.turns[-1], decision, shot)
+                errors, events = await self._execute(step.turns[-1], decision, shot)
                 shot = await self.computer.screenshot()
-                decision = self.conversation.executed(shot.image, errors)
+                decision = self.conversation.executed(shot.image, errors, events)
             else:
                 return decision
 
-    async def _execute(self, turn: TurnRecord, decision: Execute, shot: Shot) -> list[str]:
+    async def _execute(self, turn: TurnRecord, decision: Execute,
+                       shot: Shot) -> tuple[list[str], list[str]]:
         errors: list[str] = []
+        events: list[str] = []
         for position, action in enumerate(decision.actions):
             record = self._action_record(turn, position, action, errors)
             if record is None:
@@ -89,9 +94,11 @@ class AsyncCuaAgent(AgentCore):
                 await self._perform(action, shot.scale, decision.read_only)
             except (ActionError, CuaDomainBlocked) as exc:
                 self._action_failed(record, position, exc, errors)
+            finally:
+                self._browser_did(record, events)
         if not decision.actions:
             errors.append(NO_ACTION)
-        return errors
+        return errors, events
 
     async def _perform(self, action: dict, scale: Scale, read_only: bool) -> None:
         action, secret = self._secret_typing(action)

@@ -71,6 +71,10 @@ class AsyncPageComputer(ComputerState):
     async def execute(self, action: dict, scale: Scale, read_only: bool = False) -> None:
         ops = plan(action, scale, read_only)
         known = len(self._pages)
+        if (self._pending_chooser is not None
+                and await probes.arun(self._answer_chooser(action))):
+            await self.settle(known)
+            return
         if ops:
             for frame in self._frames():
                 with contextlib.suppress(Exception):
@@ -85,6 +89,8 @@ class AsyncPageComputer(ComputerState):
                 raise ActionError(f"{action.get('type')} failed in the browser: {exc}") from exc
         if ops and action.get("type") not in ("wait", "screenshot"):
             await self.settle(known)
+        if await probes.arun(self._browser_events()):
+            await self.settle(len(self._pages))
 
     async def settle(self, known_pages: int) -> None:
         """Navigation done, DOM and network quiet, new tabs followed; capped."""

@@ -82,7 +82,8 @@ def recording_of(step: StepResult) -> RecordedStep:
         return step.recording
     turns = []
     for turn in step.turns:
-        actions = [{"action": a.action, **({"target": a.target} if a.target else {})}
+        actions = [{"action": a.action, **({"target": a.target} if a.target else {}),
+                    **({"files": a.files} if a.files else {})}
                    for a in turn.actions if not a.error]
         if not actions and not turn.safety_checks:
             continue

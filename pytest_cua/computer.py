@@ -13,11 +13,12 @@ import contextlib
 import io
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PIL import Image as PILImage
 
-from . import domains, fingerprint, probes
+from . import domains, fingerprint, probes, uploads
 from .loop import Image
 from .protocol import GA_MAX_SIZE
 
@@ -341,6 +342,16 @@ class ComputerState:
         self.rules: tuple[str, ...] = ()
         self.step_rules: tuple[str, ...] = ()  # in force while a step runs, else nothing
         self._routed = False
+        # What actions start besides page changes: file choosers, downloads, dialogs.
+        self.in_step = False
+        self.files = uploads.OfferedFiles()  # what the running step may upload
+        self.download_dir: Path | None = None  # where downloads are saved (the test's folder)
+        self.downloads: list[Path] = []  # files saved so far, for the trail and the test
+        self.events: list[str] = []  # told to the model after the action, and to the trail
+        self.chosen: list[str] | None = None  # file names the last action put in a chooser
+        self._choosers: list[Any] = []
+        self._pending_chooser: Any = None  # waiting for the model to name a file
+        self._downloads: list[Any] = []
         self._watch(page)
         page.context.on("page", self._watch)
 
@@ -352,12 +363,102 @@ class ComputerState:
         page.on("requestfinished", self._request_ended)
         page.on("requestfailed", self._request_ended)
         page.on("close", self._closed)
+        page.on("filechooser", self._chooser_opened)
+        page.on("download", self._download_started)
 
     def _request_started(self, request: Any) -> None:
         self._inflight.add(request)
 
     def _request_ended(self, request: Any) -> None:
         self._inflight.discard(request)
+
+    def _chooser_opened(self, chooser: Any) -> None:
+        if self.in_step:  # the test's own Playwright code handles its own choosers
+            self._choosers.append(chooser)
+
+    def _download_started(self, download: Any) -> None:
+        if self.in_step:
+            self._downloads.append(download)
+
+    def begin_step(self, files: uploads.OfferedFiles) -> None:
+        self.in_step, self.files = True, files
+        self.events, self.chosen = [], None
+
+    def end_step(self) -> None:
+        self.in_step, self.files = False, uploads.OfferedFiles()
+        self._choosers, self._downloads, self._pending_chooser = [], [], None
+
+    def take_events(self) -> tuple[list[str], list[str] | None]:
+        """What the browser did during the last action, and the files it chose."""
+        events, chosen = self.events, self.chosen
+        self.events, self.chosen = [], None
+        return events, chosen
+
+    def _chooser_choice(self, chooser: Any) -> uploads.Choice:
+        """Decide about a chooser that just opened; keep it open when the model must pick."""
+        choice = uploads.on_open(self.files, chooser.is_multiple())
+        if choice.files is None:
+            self._pending_chooser = chooser
+        self.events.append(choice.note)
+        return choice
+
+    def _answer_chooser(self, action: dict) -> probes.Probe[bool]:
+        """Close the open chooser with what the model's next action chose; whether that
+        action was the answer (a typed file name) rather than something to run on the page."""
+        chooser, self._pending_chooser = self._pending_chooser, None
+        typed = action.get("text") if action.get("type") == "type" else None
+        choice = uploads.on_answer(self.files, chooser.is_multiple(), typed)
+        self.events.append(choice.note)
+        done = yield (lambda: chooser.set_files(choice.files))
+        if not isinstance(done, Exception):  # else the page moved on without it
+            self._chose(choice)
+        return bool(choice.files) or typed is not None
+
+    def _browser_events(self) -> probes.Probe[bool]:
+        """Answer the file choosers and keep the downloads an action started; whether the
+        page changed (files set on an input). Driven like a probe by either executor."""
+        changed = False
+        while self._choosers:
+            chooser = self._choosers.pop(0)
+            choice = self._chooser_choice(chooser)
+            if choice.files is not None:
+                done = yield (lambda c=chooser, f=choice.files: c.set_files(f))
+                if not isinstance(done, Exception):
+                    self._chose(choice)
+                    changed = True
+        while self._downloads:
+            download = self._downloads.pop(0)
+            name, path = download.suggested_filename, None
+            failure = yield (lambda d=download: d.failure())
+            if not failure:
+                path = self._download_target(name)
+                saved = yield (lambda d=download, p=path: d.save_as(p) if p else None)
+                if isinstance(saved, Exception):
+                    failure, path = str(saved), None
+            self._downloaded(name, path, str(failure) if failure else None)
+        return changed
+
+    def _chose(self, choice: uploads.Choice) -> None:
+        if choice.files:
+            self.chosen = [*(self.chosen or []), *(p.name for p in choice.files)]
+
+    def _download_target(self, name: str) -> Path | None:
+        if self.download_dir is None:
+            return None
+        self.download_dir.mkdir(parents=True, exist_ok=True)
+        path, n = self.download_dir / Path(name).name, 1
+        while path.exists():
+            path, n = self.download_dir / f"{Path(name).stem}-{n}{Path(name).suffix}", n + 1
+        return path
+
+    def _downloaded(self, name: str, path: Path | None, failure: str | None) -> None:
+        if failure:
+            self.events.append(f"the download of {name} failed: {failure}")
+        elif path is None:
+            self.events.append(f"a download of {name} started (not kept: no output folder)")
+        else:
+            self.events.append(f"downloaded {uploads.describe(name, path.stat().st_size)}")
+            self.downloads.append(path)
 
     def _closed(self, page: Any) -> None:
         if page in self._pages:
@@ -473,6 +574,9 @@ class PageComputer(ComputerState):
     def execute(self, action: dict, scale: Scale, read_only: bool = False) -> None:
         """Perform one action; raises ActionError for an action the model must hear about."""
         ops = plan(action, scale, read_only)
+        if self._pending_chooser is not None and probes.run(self._answer_chooser(action)):
+            self.settle()
+            return
         if ops:
             self._arm()
         for op in ops:
@@ -484,6 +588,8 @@ class PageComputer(ComputerState):
                     break
                 raise ActionError(f"{action.get('type')} failed in the browser: {exc}") from exc
         if ops and action.get("type") not in ("wait", "screenshot"):
+            self.settle()
+        if probes.run(self._browser_events()):
             self.settle()
 
     # -- what actions touch (for cassettes and reports) -----------------------

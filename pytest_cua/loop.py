@@ -99,6 +99,7 @@ class Conversation:
         self._current: protocol.ComputerCall | None = None
         self._acks: dict[str, list[dict]] = {}
         self._notes: list[str] = []
+        self._events: list[str] = []
         self._ending: Finish | None = None
         self.last_turn: ModelTurn | None = None
 
@@ -178,6 +179,7 @@ class Conversation:
             self._ending = ending
             self._carry = replies
             self._notes = []
+            self._events = []
             return self._next_call()
 
         if ending is not None:
@@ -192,8 +194,11 @@ class Conversation:
         self._nudged = True
         return self._again([protocol.text_message(protocol.NUDGE.format(tool=wanted))])
 
-    def executed(self, image: Image, errors: list[str] | None = None) -> Decision:
-        """Report that the current Execute ran; `errors` are told to the model as text."""
+    def executed(self, image: Image, errors: list[str] | None = None,
+                 events: list[str] | None = None) -> Decision:
+        """Report that the current Execute ran; `errors` (actions that could not run) and
+        `events` (what the browser did that a screenshot cannot show: a file chooser, a
+        download, a dialog) are told to the model as text."""
         if self._current is None:
             raise RuntimeError("executed() called with no Execute pending")
         call = self._current
@@ -203,6 +208,7 @@ class Conversation:
             protocol.computer_call_output(call.call_id, image.url, self._acks[call.call_id])
         )
         self._notes.extend(errors or [])
+        self._events.extend(events or [])
         return self._next_call()
 
     # ----------------------------------------------------------------- internals
@@ -234,6 +240,10 @@ class Conversation:
                 "Some actions were not carried out:\n- " + "\n- ".join(self._notes)
             ))
             self._notes = []
+        if self._events:
+            self._carry.append(protocol.text_message(
+                "What the browser did:\n- " + "\n- ".join(self._events)))
+            self._events = []
         if self._ending is not None:
             ending, self._ending = self._ending, None
             return ending

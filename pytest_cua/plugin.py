@@ -230,8 +230,16 @@ def cua_secrets() -> dict[str, str]:
 
 
 @pytest.fixture
+def cua_files() -> list[str | os.PathLike[str]]:
+    """Files every step of the test may upload when the page opens a file chooser; override
+    to offer some (a step adds its own with `files=`). Nothing else on disk is offered."""
+    return []
+
+
+@pytest.fixture
 def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings: Settings,
-                  cua_secrets: dict[str, str],
+                  cua_secrets: dict[str, str], cua_files: list[str | os.PathLike[str]],
+                  output_path: str,
                   cua_azure_credential: Any) -> Generator[Callable[..., Any], None, None]:
     """Make an agent for any page of the test: a sync page gets a `CuaAgent`, an async page
     an `AsyncCuaAgent` (`await agent("...")`). All agents of a test share its trail, so
@@ -253,10 +261,12 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
                                             asynchronous=True)
             async_clients.append(client)
             agent = AsyncCuaAgent(page, client, cua_settings, trail=trail, secrets=cua_secrets,
-                                  budget=budget)
+                                  files=cua_files, budget=budget)
         else:
             agent = CuaAgent(page, cua_client, cua_settings, trail=trail, tape=tape,
-                             secrets=cua_secrets, budget=budget)
+                             secrets=cua_secrets, files=cua_files, budget=budget)
+        # Downloads an action starts are kept beside pytest-playwright's other artifacts.
+        agent.computer.download_dir = Path(output_path)
         if cua_settings.allowed_domains:
             base_url = request.getfixturevalue("base_url")
             own = [domains.host_rule(url) for url in (base_url or "", page.url)]

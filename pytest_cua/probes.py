@@ -40,32 +40,30 @@ _FRAME_BOX_JS = r"""el => { const r = el.getBoundingClientRect(), s = getCompute
 
 def run(probe: Probe[T]) -> T:
     """Drive a probe over the sync Playwright API."""
-    send: Callable[[Any], Call] = probe.send
     value: Any = None
     while True:
         try:
-            call = send(value)
+            call = probe.send(value)
         except StopIteration as stop:
             return stop.value
         try:
-            value, send = call(), probe.send
-        except Exception as exc:  # the probe decides whether a failed call matters
-            value, send = exc, probe.throw
+            value = call()
+        except Exception as exc:  # sent as the value: the probe decides whether it matters
+            value = exc
 
 
 async def arun(probe: Probe[T]) -> T:
     """Drive a probe over the async Playwright API."""
-    send: Callable[[Any], Call] = probe.send
     value: Any = None
     while True:
         try:
-            call = send(value)
+            call = probe.send(value)
         except StopIteration as stop:
             return stop.value
         try:
-            value, send = await call(), probe.send
+            value = await call()
         except Exception as exc:
-            value, send = exc, probe.throw
+            value = exc
 
 
 def url_path(url: str) -> str:

@@ -17,6 +17,8 @@ class ActionRecord:
     description: str
     error: str | None = None
     target: dict | None = None  # fingerprint of the element touched (or focused), before
+    events: list[str] = field(default_factory=list)  # what the browser did: chooser, download
+    files: list[str] | None = None  # names of the offered files a file chooser got
 
 
 @dataclass

@@ -23,14 +23,30 @@ class _QuietHandler(SimpleHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path.startswith("/slow"):  # /slow?ms=300: an API that takes its time
             time.sleep(int(self.path.partition("ms=")[2] or 300) / 1000)
-            body = b'{"status": "ready"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._send(b'{"status": "ready"}', "application/json")
+            return
+        if self.path.startswith("/download/"):  # a page file as an attachment, like an export
+            name = self.path.rsplit("/", 1)[1]
+            self._send((PAGES / name).read_bytes(), "application/octet-stream",
+                       {"Content-Disposition": f'attachment; filename="{name}"'})
             return
         super().do_GET()
+
+    def do_POST(self) -> None:
+        if self.path == "/upload":  # echoes the received bytes: proves what was uploaded
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self._send(body, "application/octet-stream")
+            return
+        self.send_error(404)
+
+    def _send(self, body: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,12 @@ the embedded app on localhost, another site, so Chromium runs it out of process.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import PAGES
+PAGES = Path(__file__).parent / "pages"
 
 CONFTEST = '''
 import functools, os, threading
