@@ -433,8 +433,10 @@ class CuaAgent(AgentCore):
                 self._browser_did(record, [])
         if not problem and (entry.get("files") or None) != record.files:
             offered = self.computer.files.listing() or "none"
+            def names(files: list[str] | None) -> str:
+                return ", ".join(files or []) or "no file"
             problem = (f"{describe(action)}: when recorded, the file chooser got "
-                       f"{entry.get('files') or 'no file'}, now {record.files or 'no file'} "
+                       f"{names(entry.get('files'))}, now {names(record.files)} "
                        f"(files offered now: {offered})")
         record.error = problem or None
         return problem

@@ -102,9 +102,9 @@ class AsyncPageComputer(ComputerState):
             page = self.page
             try:
                 await page.wait_for_load_state("domcontentloaded", timeout=remaining_ms)
-                popup = await page.evaluate(
+                opened = await page.evaluate(
                     SETTLE_JS, {"quiet": self.settle_config.quiet_ms, "cap": remaining_ms})
-                popup = await probes.arun(self._settle_frames(deadline)) or popup
+                popup = await probes.arun(self._settle_frames(deadline, opened))
             except Exception:
                 if page.is_closed():
                     self._follow()

@@ -243,6 +243,7 @@ class Shot:
 
 
 JPEG_QUALITY = 80
+CHOOSER_WAIT_MS = 2000  # how long the browser may take to report a file chooser
 
 
 def encode_shot(raw: bytes, page_size: tuple[int, int] | None,
@@ -269,7 +270,8 @@ def encode_shot(raw: bytes, page_size: tuple[int, int] | None,
 
 _STATE_JS = """
 const st = window.__cuaSettle || (window.__cuaSettle = (() => {
-  const s = {last: performance.now(), popup: false, armed: false, timers: new Set()};
+  const s = {last: performance.now(), popup: false, chooser: false, armed: false,
+             timers: new Set()};
   // Short timers started by the action (a debounce, a delayed render) are waited for:
   // the page is not settled while one is pending. Long or later ones are not tracked.
   const setT = window.setTimeout, clearT = window.clearTimeout;
@@ -294,6 +296,12 @@ const st = window.__cuaSettle || (window.__cuaSettle = (() => {
         || e.shiftKey || e.button === 1) s.popup = true;
   };
   document.addEventListener('click', opensWindow, true);
+  // A file input clicked (by the user or by the page's script) opens a file chooser; the
+  // browser reports it a moment later, so say it is coming.
+  document.addEventListener('click', e => {
+    const el = e.composedPath()[0];
+    if (el && el.tagName === 'INPUT' && el.type === 'file') s.chooser = true;
+  }, true);
   document.addEventListener('auxclick', opensWindow, true);
   const open = window.open;
   window.open = function (...args) { s.popup = true; return open.apply(this, args); };
@@ -301,8 +309,11 @@ const st = window.__cuaSettle || (window.__cuaSettle = (() => {
 })());
 """
 # Installed before each action, so the page can say afterwards whether a window opened.
-ARM_JS = "() => {" + _STATE_JS + "st.popup = false; st.armed = true; st.timers.clear(); }"
-SETTLE_JS = "async ({quiet, cap}) => {" + _STATE_JS + """
+ARM_JS = ("() => {" + _STATE_JS
+          + "st.popup = false; st.chooser = false; st.armed = true; st.timers.clear(); }")
+OPENED_WINDOW, OPENED_CHOOSER = 1, 2  # what SETTLE_JS reports an action started
+SETTLE_JS = ("async ({quiet, cap}) => {" + f"const OPENED_WINDOW = {OPENED_WINDOW}, "
+             f"OPENED_CHOOSER = {OPENED_CHOOSER};" + _STATE_JS + """
   const start = performance.now();
   while (performance.now() - start < cap) {
     const idle = performance.now() - st.last;
@@ -311,9 +322,9 @@ SETTLE_JS = "async ({quiet, cap}) => {" + _STATE_JS + """
   }
   st.armed = false;
   st.timers.clear();
-  return st.popup;
+  return (st.popup ? OPENED_WINDOW : 0) | (st.chooser ? OPENED_CHOOSER : 0);
 }
-"""
+""")
 
 
 @dataclass
@@ -351,6 +362,7 @@ class ComputerState:
         self.chosen: list[str] | None = None  # file names the last action put in a chooser
         self._choosers: list[Any] = []
         self._pending_chooser: Any = None  # waiting for the model to name a file
+        self._chooser_coming = False  # a file input was clicked: its chooser will be reported
         self._downloads: list[Any] = []
         self._watch(page)
         page.context.on("page", self._watch)
@@ -418,6 +430,9 @@ class ComputerState:
         """Answer the file choosers and keep the downloads an action started; whether the
         page changed (files set on an input). Driven like a probe by either executor."""
         changed = False
+        if self._chooser_coming and not self._choosers:
+            yield (lambda: self.page.wait_for_event("filechooser", timeout=CHOOSER_WAIT_MS))
+        self._chooser_coming = False
         while self._choosers:
             chooser = self._choosers.pop(0)
             choice = self._chooser_choice(chooser)
@@ -500,17 +515,20 @@ class ComputerState:
         """The page's frames, top first; embedded apps settle and are read like the page."""
         return [f for f in self.page.frames if not f.is_detached()]
 
-    def _settle_frames(self, deadline: float) -> probes.Probe[bool]:
-        """Wait for each embedded frame's DOM and timers too; whether one opened a window."""
-        popup = False
+    def _settle_frames(self, deadline: float, opened: Any) -> probes.Probe[bool]:
+        """Wait for each embedded frame's DOM and timers too, after the top page's (which
+        reported `opened`); whether a window opened. A file input clicked anywhere makes
+        the browser events wait for its chooser."""
+        flags = opened if isinstance(opened, int) else 0
         for frame in self._frames()[1:]:
             cap = int((deadline - time.monotonic()) * 1000)
             if cap <= 0:
                 break
-            opened = yield (lambda f=frame, c=cap: f.evaluate(
+            got = yield (lambda f=frame, c=cap: f.evaluate(
                 SETTLE_JS, {"quiet": self.settle_config.quiet_ms, "cap": c}))
-            popup = popup or opened is True  # a frame that went away has nothing to wait for
-        return popup
+            flags |= got if isinstance(got, int) else 0  # a frame that went away: nothing
+        self._chooser_coming = self._chooser_coming or bool(flags & OPENED_CHOOSER)
+        return bool(flags & OPENED_WINDOW)
 
     def unseen_shot(self) -> Shot:
         """No picture, only the mapping a screenshot would have: for replays nobody views."""
@@ -631,10 +649,10 @@ class PageComputer(ComputerState):
             opener = self.page
             try:
                 opener.wait_for_load_state("domcontentloaded", timeout=remaining_ms)
-                popup = opener.evaluate(
+                opened = opener.evaluate(
                     SETTLE_JS, {"quiet": self.settle_config.quiet_ms, "cap": remaining_ms}
                 )
-                popup = probes.run(self._settle_frames(deadline)) or popup
+                popup = probes.run(self._settle_frames(deadline, opened))
             except Exception:
                 if opener.is_closed():
                     self._follow_new_page()

@@ -51,24 +51,25 @@ def test_one_offered_file_is_uploaded(cua_fake_server, files_page, cua_agent, no
     assert "milk" not in str(result.turns[0].actions)  # names and sizes, never contents
 
 
-@pytest.fixture
-def cua_files(tmp_path):
-    """Two files offered to every step of the test (the fixture users override)."""
-    for name, text in (("a.txt", "first file"), ("b.txt", "second file")):
-        (tmp_path / name).write_text(text)
-    return [tmp_path / "a.txt", tmp_path / "b.txt"]
+class TestOfferedToEveryStep:
+    @pytest.fixture
+    def cua_files(self, tmp_path):
+        """Two files offered to every step of the test (the fixture users override)."""
+        for name, text in (("a.txt", "first file"), ("b.txt", "second file")):
+            (tmp_path / name).write_text(text)
+        return [tmp_path / "a.txt", tmp_path / "b.txt"]
 
+    def test_several_files_the_model_names_one(self, cua_fake_server, files_page, cua_agent):
+        cua_fake_server.script(*_upload_turns(files_page,
+                                              turn(computer_call(type_text("b.txt")))))
+        result = cua_agent("Upload b.txt")
 
-def test_several_files_the_model_names_one(cua_fake_server, files_page, cua_agent, cua_files):
-    cua_fake_server.script(*_upload_turns(files_page, turn(computer_call(type_text("b.txt")))))
-    result = cua_agent("Upload b.txt")
-
-    assert files_page.inner_text("#echo") == "server received b.txt: second file"
-    told = _told(cua_fake_server, 1)
-    assert "the files offered are a.txt (10 bytes), b.txt (11 bytes)" in told
-    assert "type the file name to choose" in told
-    assert "chosen in the file chooser: b.txt" in _told(cua_fake_server, 2)
-    assert result.turns[1].actions[0].files == ["b.txt"]
+        assert files_page.inner_text("#echo") == "server received b.txt: second file"
+        told = _told(cua_fake_server, 1)
+        assert "the files offered are a.txt (10 bytes), b.txt (11 bytes)" in told
+        assert "type the file name to choose" in told
+        assert "chosen in the file chooser: b.txt (11 bytes)" in _told(cua_fake_server, 2)
+        assert result.turns[1].actions[0].files == ["b.txt"]
 
 
 def test_no_file_offered_closes_the_chooser_and_tells_the_model(cua_fake_server, files_page,
@@ -81,8 +82,8 @@ def test_no_file_offered_closes_the_chooser_and_tells_the_model(cua_fake_server,
     assert files_page.evaluate("document.getElementById('file').files.length") == 0
 
 
-def test_an_offered_path_must_exist(cua_agent, files_page, tmp_path):
-    with pytest.raises(ValueError, match="missing.pdf is not a readable file"):
+def test_an_offered_path_must_exist(cua_fake_server, files_page, cua_agent, tmp_path):
+    with pytest.raises(ValueError, match=r"missing\.pdf is not a readable file"):
         cua_agent("Upload it", files=[tmp_path / "missing.pdf"])
 
 

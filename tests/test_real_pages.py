@@ -26,6 +26,13 @@ class Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def do_POST(self):  # echoes an upload
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
 def serve(host):
     handler = functools.partial(Quiet, directory=os.getcwd())
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -173,3 +180,51 @@ def test_record_replay_and_changed_app(scenario):
         changed.assert_outcomes(failed=1)
         changed.stdout.fnmatch_lines(expected)
         (pytester.path / name).write_text(original[name])
+
+
+UPLOAD_TEST = """
+import os
+from pathlib import Path
+from pytest_cua.testing import click, computer_call, turn, verdict
+from conftest import centre
+
+def test_upload(model, origins, page, cua_agent):
+    page.goto(origins[0] + "/files.html")
+    if model is not None:
+        model.script(turn(computer_call(click(*centre(page.locator("#file"))))),
+                     turn(computer_call(click(*centre(page.locator("#send"))))),
+                     turn(verdict(True, "sent")))
+    offered = Path(os.environ["OFFER"])
+    cua_agent("Send the notes", files=[offered])
+    assert page.inner_text("#echo") == "server received " + offered.name + ": " + \\
+        offered.read_text()
+"""
+
+
+def test_upload_recorded_and_replayed(cua_pytester, monkeypatch, tmp_path):
+    """A cassette keeps which offered file went into the chooser; a replay offering another
+    file fails instead of uploading something the recording never saw."""
+    pytester = cua_pytester
+    pytester.mp = monkeypatch
+    pytester.makeconftest((pytester.path / "conftest.py").read_text() + CONFTEST)
+    pytester.makepyfile(test_app=UPLOAD_TEST)
+    shutil.copy(PAGES / "files.html", pytester.path / "files.html")
+    notes, other = tmp_path / "notes.txt", tmp_path / "other.txt"
+    notes.write_text("milk, eggs")
+    other.write_text("something else")
+
+    monkeypatch.setenv("OFFER", str(notes))
+    run(pytester, "record", scripted=True).assert_outcomes(passed=1)
+    cassette = pytester.path / "cua_cassettes" / "test_app" / "test_upload[chromium].yaml"
+    step = yaml.safe_load(cassette.read_text())["steps"][0]
+    assert step["turns"][0]["actions"][0]["files"] == ["notes.txt"]
+    assert "milk" not in cassette.read_text()  # names only, never contents
+
+    run(pytester, "replay", scripted=False).assert_outcomes(passed=1)
+
+    monkeypatch.setenv("OFFER", str(other))
+    changed = run(pytester, "replay", scripted=False)
+    changed.assert_outcomes(failed=1)
+    changed.stdout.fnmatch_lines(["*CuaReplayMismatch*step 1 'Send the notes'*",
+                                  "*when recorded, the file chooser got notes.txt, now "
+                                  "other.txt (files offered now: other.txt (14 bytes))*"])
