@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict
+from collections.abc import Generator, Iterable, Mapping
+from dataclasses import asdict, replace
 from typing import Any, Protocol
 
-from . import fingerprint, providers, safety, uploads
+from . import dialogs, fingerprint, providers, safety, uploads
 from .cache import RecordedStep, Tape
 from .computer import ActionError, PageComputer, Scale, Shot, describe
 from .errors import (
@@ -77,6 +77,17 @@ class AgentCore:
         self.trail = trail if trail is not None else Trail()
         self.trail.model, self.trail.variant = settings.model, settings.tool_variant
         self.observers = list(observers)
+        # A native dialog opened by an action is answered while that action waits (see
+        # `dialogs`); these carry what happened there back to the step's driver.
+        self.computer.answer_dialog = self._answer_dialog
+        self._last_shot: Shot | None = None  # what the model saw before the running action
+        self._replaying: dict | None = None  # the cassette entry of the action replayed now
+        self._took_over = False  # a dialog's turns answered the running computer call
+        self._resume: Execute | Finish | None = None  # what the model said after the dialog
+        self._resume_errors: list[str] = []
+        self._resumed: Execute | None = None
+        self._dialog_error: BaseException | None = None
+        self._dialog_problem = ""  # replay: a dialog the cassette did not expect
         self.conversation = Conversation(
             model=settings.model,
             variant=settings.tool_variant,
@@ -182,13 +193,18 @@ class AgentCore:
     def _browser_did(self, record: ActionRecord, events: list[str]) -> None:
         """Put what the browser did during an action (file chooser, download, dialog) on
         its record, for the trail and the cassette, and in `events`, for the model."""
-        happened, chosen = self.computer.take_events()
-        happened = [self._redact(e) for e in happened]
-        record.events.extend(happened)
-        record.description += "".join(f"; {e}" for e in happened)
-        events.extend(happened)
-        if chosen:
-            record.files = chosen
+        happened = self.computer.take_events()
+        notes = [self._redact(e) for e in happened.notes]
+        record.events.extend(notes)
+        record.description += "".join(f"; {e}" for e in notes)
+        events.extend(notes)
+        record.files = happened.files or record.files
+        record.dialog = happened.dialog or record.dialog
+
+    @staticmethod
+    def _skip_rest(turn: TurnRecord, actions: list[dict]) -> None:
+        turn.actions.extend(ActionRecord(a, describe(a), error="skipped: a dialog opened first")
+                            for a in actions)
 
     @staticmethod
     def _action_failed(record: ActionRecord, position: int, exc: Exception,
@@ -199,7 +215,88 @@ class AgentCore:
         record.error = str(exc)
         errors.append(f"action {position + 1} ({record.description}): {exc}")
 
+    # -- native dialogs ----------------------------------------------------------
+    def _answer_dialog(self, info: dialogs.DialogInfo) -> Any:  # pragma: no cover
+        raise NotImplementedError  # each driver's own: it waits for the model its way
+
+    def _dialog_turns(self, info: dialogs.DialogInfo
+                      ) -> Generator[dict, Any, dialogs.Answer]:
+        """The model answers a dialog: the running computer call is answered with a picture
+        of it, and the model's next actions are read against it until one answers it.
+        Yields the requests to send and receives the responses (the driver does the I/O);
+        what the model does after answering is resumed by the driver on the page."""
+        step, base = self._step, self._last_shot
+        if base is None or not base.png or not self.conversation.executing:
+            return dialogs.Answer(False)  # no model turn is waiting for this action
+        parts = dialogs.layout(base.scale.shot_width, base.scale.shot_height, info)
+        typed: str | None = None
+        shot = Shot(dialogs.draw(base.png, info), base.scale)
+        self._took_over = True
+        decision = self.conversation.executed(shot.image, [], [dialogs.opened(info)])
+        while True:
+            if isinstance(decision, Send | Finish):
+                self._announce(step)
+            if isinstance(decision, Send):
+                turn = self._start_request(step, shot)
+                response = yield decision.request
+                decision = self.conversation.receive(response)
+                self._record_response(turn, decision)
+            elif isinstance(decision, Execute):
+                reading = dialogs.read(decision.actions, info, parts, typed)
+                step.turns[-1].actions.extend(
+                    ActionRecord(a, describe(a) + " (answering the dialog)", answers_dialog=True)
+                    for a in decision.actions[:reading.used])
+                if reading.answer is None:
+                    typed = reading.typed
+                    shot = Shot(dialogs.draw(base.png, info, typed), base.scale)
+                    decision = self.conversation.executed(shot.image, reading.errors,
+                                                          [dialogs.opened(info, again=True)])
+                    continue
+                self._resume = replace(decision, actions=decision.actions[reading.used:])
+                self._resume_errors = reading.errors
+                return reading.answer
+            else:  # the model ended the step with the dialog open: decline it
+                self._resume = decision
+                return dialogs.Answer(False)
+
+    def _replayed_dialog(self, info: dialogs.DialogInfo) -> dialogs.Answer:
+        """The answer the cassette recorded for this action's dialog."""
+        recorded = (self._replaying or {}).get("dialog")
+        if not recorded:
+            self._dialog_problem = (f"a {info.kind} dialog {info.message!r} opened, which the "
+                                    "recording did not have")
+            return dialogs.Answer(False)
+        if (recorded.get("type"), recorded.get("message")) != (info.kind, info.message):
+            self._dialog_problem = (f"the {info.kind} dialog says {info.message!r}; when "
+                                    f"recorded, a {recorded.get('type')} dialog said "
+                                    f"{recorded.get('message')!r}")
+            return dialogs.Answer(False)
+        return dialogs.Answer.from_dict(recorded)
+
+    def _dialog_failed(self, exc: BaseException) -> dialogs.Answer:
+        """The model could not be asked: decline, so the page unfreezes, then fail the step."""
+        self._dialog_error = exc
+        return dialogs.Answer(False)
+
+    def _after_dialog(self, errors: list[str], events: list[str]
+                      ) -> tuple[Execute | Finish, list[str], list[str]] | None:
+        """When a dialog's turns answered the running call: what the driver does next (the
+        rest of the model's batch, or how the step ends), with what to tell the model."""
+        if self._dialog_error is not None:
+            error, self._dialog_error = self._dialog_error, None
+            self._took_over = False
+            raise error
+        if not self._took_over:
+            return None
+        self._took_over = False
+        decision, self._resume = self._resume, None
+        assert decision is not None
+        if isinstance(decision, Execute):
+            self._resumed = decision
+        return decision, [*self._resume_errors, *errors], events
+
     def _new_turn(self, step: StepResult, shot: Shot) -> TurnRecord:
+        self._last_shot = shot
         turn = TurnRecord(
             index=len(step.turns),
             screenshot=shot.png or None,
@@ -299,6 +396,21 @@ class CuaAgent(AgentCore):
         __tracebackhide__ = True
         return self._run("ask", question).answer or ""
 
+    def _answer_dialog(self, info: dialogs.DialogInfo) -> dialogs.Answer:
+        """Called by the executor while the action that opened a dialog waits."""
+        try:
+            if self._replaying is not None:
+                return self._replayed_dialog(info)
+            turns, response = self._dialog_turns(info), None
+            while True:
+                try:
+                    request = turns.send(response)
+                except StopIteration as done:
+                    return done.value
+                response = providers.create_response(self.client, request)
+        except BaseException as exc:  # the page must not stay frozen
+            return self._dialog_failed(exc)
+
     def _evidence(self) -> list[str]:
         """The page evidence a check is judged on, with secret values redacted."""
         return [self._redact(line) for line in self.computer.evidence()]
@@ -334,6 +446,7 @@ class CuaAgent(AgentCore):
     def _drive(self, step: StepResult) -> Finish:
         shot = self.computer.screenshot()
         decision: Send | Execute | Finish = self._begin(step, shot)
+        carried: tuple[list[str], list[str]] = ([], [])
         while True:
             if isinstance(decision, Send | Finish):
                 self._announce(step)
@@ -344,7 +457,15 @@ class CuaAgent(AgentCore):
                 self._record_response(turn, decision)
             elif isinstance(decision, Execute):
                 errors, events = self._execute(step.turns[-1], decision, shot)
-                shot = self.computer.screenshot()
+                errors, events = [*carried[0], *errors], [*carried[1], *events]
+                resumed = self._after_dialog(errors, events)
+                if resumed is None:
+                    shot = self.computer.screenshot()
+                    resumed = self._after_dialog(errors, events)  # a late dialog
+                if resumed is not None:
+                    decision, *carried = resumed  # type: ignore[assignment]
+                    continue
+                carried = ([], [])
                 decision = self.conversation.executed(shot.image, errors, events)
             else:
                 if step.kind != "act" and decision.outcome in ("verdict", "answer"):
@@ -425,12 +546,15 @@ class CuaAgent(AgentCore):
                                f"{where} {fingerprint.label(now)} "
                                f"({'; '.join(fingerprint.differences(expected, now))}); {gone}")
         if not problem:
+            self._replaying, self._dialog_problem = entry, ""
             try:
                 self._perform(action, scale, read_only)
             except ActionError as exc:
                 problem = f"{describe(action)} failed: {exc}"
             finally:
+                self._replaying = None
                 self._browser_did(record, [])
+            problem = problem or self._replayed_dialog_problem(action, entry, record)
         if not problem and (entry.get("files") or None) != record.files:
             offered = self.computer.files.listing() or "none"
             def names(files: list[str] | None) -> str:
@@ -440,6 +564,15 @@ class CuaAgent(AgentCore):
                        f"(files offered now: {offered})")
         record.error = problem or None
         return problem
+
+    def _replayed_dialog_problem(self, action: dict, entry: dict, record: ActionRecord) -> str:
+        if self._dialog_problem:
+            return f"{describe(action)}: {self._dialog_problem}"
+        recorded = entry.get("dialog")
+        if recorded and not record.dialog:
+            return (f"{describe(action)}: when recorded, it opened a {recorded.get('type')} "
+                    f"dialog {recorded.get('message')!r}; now none opened")
+        return ""
 
     def _mismatch(self, step: StepResult, problem: str) -> None:
         __tracebackhide__ = True
@@ -465,7 +598,10 @@ class CuaAgent(AgentCore):
                 self._action_failed(record, position, exc, errors)
             finally:
                 self._browser_did(record, events)
-        if not decision.actions:
+            if self._took_over:  # a dialog opened: the model has seen it and moved on
+                self._skip_rest(turn, decision.actions[position + 1:])
+                break
+        if not decision.actions and decision is not self._resumed:
             errors.append(NO_ACTION)
         return errors, events
 

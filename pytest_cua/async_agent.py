@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
-from . import providers
+from . import dialogs, providers
 from .agent import NO_ACTION, AgentCore
 from .async_computer import AsyncPageComputer
 from .computer import ActionError, Scale, Shot
@@ -66,6 +66,7 @@ class AsyncCuaAgent(AgentCore):
     async def _drive(self, step: StepResult) -> Finish:
         shot = await self.computer.screenshot()
         decision: Send | Execute | Finish = self._begin(step, shot)
+        carried: tuple[list[str], list[str]] = ([], [])
         while True:
             if isinstance(decision, Send | Finish):
                 self._announce(step)
@@ -76,7 +77,15 @@ class AsyncCuaAgent(AgentCore):
                 self._record_response(turn, decision)
             elif isinstance(decision, Execute):
                 errors, events = await self._execute(step.turns[-1], decision, shot)
-                shot = await self.computer.screenshot()
+                errors, events = [*carried[0], *errors], [*carried[1], *events]
+                resumed = self._after_dialog(errors, events)
+                if resumed is None:
+                    shot = await self.computer.screenshot()
+                    resumed = self._after_dialog(errors, events)
+                if resumed is not None:
+                    decision, *carried = resumed  # type: ignore[assignment]
+                    continue
+                carried = ([], [])
                 decision = self.conversation.executed(shot.image, errors, events)
             else:
                 return decision
@@ -96,9 +105,25 @@ class AsyncCuaAgent(AgentCore):
                 self._action_failed(record, position, exc, errors)
             finally:
                 self._browser_did(record, events)
-        if not decision.actions:
+            if self._took_over:
+                self._skip_rest(turn, decision.actions[position + 1:])
+                break
+        if not decision.actions and decision is not self._resumed:
             errors.append(NO_ACTION)
         return errors, events
+
+    async def _answer_dialog(self, info: dialogs.DialogInfo) -> dialogs.Answer:
+        """Called by the executor while the action that opened a dialog waits."""
+        try:
+            turns, response = self._dialog_turns(info), None
+            while True:
+                try:
+                    request = turns.send(response)
+                except StopIteration as done:
+                    return done.value
+                response = await providers.acreate_response(self.client, request)
+        except BaseException as exc:  # the page must not stay frozen
+            return self._dialog_failed(exc)
 
     async def _perform(self, action: dict, scale: Scale, read_only: bool) -> None:
         action, secret = self._secret_typing(action)

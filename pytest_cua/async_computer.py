@@ -11,7 +11,7 @@ import contextlib
 import time
 from typing import Any
 
-from . import probes
+from . import dialogs, probes
 from .computer import (
     ARM_JS,
     SETTLE_JS,
@@ -43,6 +43,12 @@ class AsyncPageComputer(ComputerState):
             await route.abort("blockedbyclient")
         else:
             await route.fallback()
+
+    async def _dialog_opened(self, dialog: Any) -> None:
+        info = self._dialog_info(dialog)
+        answer = await self.answer_dialog(info) if self.answer_dialog else dialogs.Answer(False)
+        with contextlib.suppress(Exception):
+            await self._dialog_answered(info, answer)(dialog, answer)
 
     # -- screenshots and probes ------------------------------------------------
     async def screenshot(self) -> Shot:

@@ -83,8 +83,9 @@ def recording_of(step: StepResult) -> RecordedStep:
     turns = []
     for turn in step.turns:
         actions = [{"action": a.action, **({"target": a.target} if a.target else {}),
-                    **({"files": a.files} if a.files else {})}
-                   for a in turn.actions if not a.error]
+                    **({"files": a.files} if a.files else {}),
+                    **({"dialog": a.dialog} if a.dialog else {})}
+                   for a in turn.actions if not a.error and not a.answers_dialog]
         if not actions and not turn.safety_checks:
             continue
         entry: dict[str, Any] = {"screen": screen_hash(turn.screenshot), "actions": actions}

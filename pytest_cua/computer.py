@@ -12,13 +12,14 @@ import base64
 import contextlib
 import io
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PIL import Image as PILImage
 
-from . import domains, fingerprint, probes, uploads
+from . import dialogs, domains, fingerprint, probes, uploads
 from .loop import Image
 from .protocol import GA_MAX_SIZE
 
@@ -335,6 +336,15 @@ class SettleConfig:
     cap_ms: int = 3000
 
 
+@dataclass
+class BrowserEvents:
+    """What an action started besides changing the page."""
+
+    notes: list[str]  # for the model and the trail
+    files: list[str] | None  # offered files a file chooser got
+    dialog: dict | None  # a native dialog and how it was answered
+
+
 class ComputerState:
     """What both executors (sync here, async in `async_computer`) keep and decide without
     I/O: open pages, requests in flight, the domain rules and what they blocked."""
@@ -364,6 +374,12 @@ class ComputerState:
         self._pending_chooser: Any = None  # waiting for the model to name a file
         self._chooser_coming = False  # a file input was clicked: its chooser will be reported
         self._downloads: list[Any] = []
+        # Native dialogs freeze the page: while a step runs, the agent answers them through
+        # this callback (with the model's next action); outside steps Playwright's default
+        # (or the test's own listener) applies.
+        self.answer_dialog: Callable[[dialogs.DialogInfo], Any] | None = None
+        self.dialog: dict | None = None  # the last action's dialog and its answer
+        self._dialog_pages: list[Any] = []
         self._watch(page)
         page.context.on("page", self._watch)
 
@@ -377,6 +393,8 @@ class ComputerState:
         page.on("close", self._closed)
         page.on("filechooser", self._chooser_opened)
         page.on("download", self._download_started)
+        if self.in_step:
+            self._listen_for_dialogs(page)
 
     def _request_started(self, request: Any) -> None:
         self._inflight.add(request)
@@ -394,17 +412,46 @@ class ComputerState:
 
     def begin_step(self, files: uploads.OfferedFiles) -> None:
         self.in_step, self.files = True, files
-        self.events, self.chosen = [], None
+        self.events, self.chosen, self.dialog = [], None, None
+        for page in self._pages:
+            self._listen_for_dialogs(page)
 
     def end_step(self) -> None:
         self.in_step, self.files = False, uploads.OfferedFiles()
         self._choosers, self._downloads, self._pending_chooser = [], [], None
+        for page in self._dialog_pages:
+            with contextlib.suppress(Exception):
+                page.remove_listener("dialog", self._dialog_opened)
+        self._dialog_pages = []
 
-    def take_events(self) -> tuple[list[str], list[str] | None]:
-        """What the browser did during the last action, and the files it chose."""
-        events, chosen = self.events, self.chosen
-        self.events, self.chosen = [], None
-        return events, chosen
+    def _listen_for_dialogs(self, page: Any) -> None:
+        if page not in self._dialog_pages and not page.is_closed():
+            page.on("dialog", self._dialog_opened)
+            self._dialog_pages.append(page)
+
+    def _dialog_opened(self, dialog: Any) -> Any:  # pragma: no cover - each executor's own
+        raise NotImplementedError
+
+    def _dialog_info(self, dialog: Any) -> dialogs.DialogInfo:
+        return dialogs.DialogInfo(dialog.type, dialog.message, dialog.default_value or "")
+
+    def _dialog_answered(self, info: dialogs.DialogInfo, answer: dialogs.Answer) -> Any:
+        """Remember the answer for the trail and the cassette; the call that gives it."""
+        self.events.append(dialogs.answered(info, answer))
+        self.dialog = {**info.to_dict(), **answer.to_dict()}
+        return self._give_answer
+
+    @staticmethod
+    def _give_answer(dialog: Any, answer: dialogs.Answer) -> Any:
+        if not answer.accept:
+            return dialog.dismiss()
+        return dialog.accept(answer.text) if answer.text is not None else dialog.accept()
+
+    def take_events(self) -> BrowserEvents:
+        """What the browser did during the last action: told to the model and kept."""
+        happened = BrowserEvents(self.events, self.chosen, self.dialog)
+        self.events, self.chosen, self.dialog = [], None, None
+        return happened
 
     def _chooser_choice(self, chooser: Any) -> uploads.Choice:
         """Decide about a chooser that just opened; keep it open when the model must pick."""
@@ -567,6 +614,13 @@ class PageComputer(ComputerState):
             route.abort("blockedbyclient")
         else:
             route.fallback()
+
+    def _dialog_opened(self, dialog: Any) -> None:
+        """Runs while the action that opened the dialog waits: the agent answers it."""
+        info = self._dialog_info(dialog)
+        answer = self.answer_dialog(info) if self.answer_dialog else dialogs.Answer(False)
+        with contextlib.suppress(Exception):  # already answered by the test's own listener
+            self._dialog_answered(info, answer)(dialog, answer)
 
 
     def _follow_new_page(self) -> None:

@@ -194,6 +194,11 @@ class Conversation:
         self._nudged = True
         return self._again([protocol.text_message(protocol.NUDGE.format(tool=wanted))])
 
+    @property
+    def executing(self) -> bool:
+        """Whether an Execute was handed out and not yet reported back."""
+        return self._current is not None
+
     def executed(self, image: Image, errors: list[str] | None = None,
                  events: list[str] | None = None) -> Decision:
         """Report that the current Execute ran; `errors` (actions that could not run) and

@@ -19,6 +19,8 @@ class ActionRecord:
     target: dict | None = None  # fingerprint of the element touched (or focused), before
     events: list[str] = field(default_factory=list)  # what the browser did: chooser, download
     files: list[str] | None = None  # names of the offered files a file chooser got
+    dialog: dict | None = None  # a native dialog the action opened, and its answer
+    answers_dialog: bool = False  # the model answering a dialog: not run on the page
 
 
 @dataclass

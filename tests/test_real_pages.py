@@ -228,3 +228,47 @@ def test_upload_recorded_and_replayed(cua_pytester, monkeypatch, tmp_path):
     changed.stdout.fnmatch_lines(["*CuaReplayMismatch*step 1 'Send the notes'*",
                                   "*when recorded, the file chooser got notes.txt, now "
                                   "other.txt (files offered now: other.txt (14 bytes))*"])
+
+
+DIALOG_TEST = """
+from pytest_cua.testing import click, computer_call, keypress, turn, verdict
+from conftest import centre
+
+def test_delete(model, origins, page, cua_agent):
+    page.goto(origins[0] + "/dialogs.html")
+    if model is not None:
+        model.script(turn(computer_call(click(*centre(page.locator("#delete"))))),
+                     turn(computer_call(keypress("ENTER"))), turn(verdict(True, "deleted")))
+    cua_agent("Delete all errands, confirming")
+    assert page.inner_text("#result") == "deleted"
+"""
+
+
+def test_dialog_answer_recorded_and_replayed(cua_pytester, monkeypatch):
+    """A cassette keeps a dialog's text and the model's answer on the action that opened it;
+    a replay answers it the same way, and fails when the dialog now says something else."""
+    pytester = cua_pytester
+    pytester.mp = monkeypatch
+    pytester.makeconftest((pytester.path / "conftest.py").read_text() + CONFTEST)
+    pytester.makepyfile(test_app=DIALOG_TEST)
+    original = (PAGES / "dialogs.html").read_text()
+    (pytester.path / "dialogs.html").write_text(original)
+
+    run(pytester, "record", scripted=True).assert_outcomes(passed=1)
+    cassette = pytester.path / "cua_cassettes" / "test_app" / "test_delete[chromium].yaml"
+    turns = yaml.safe_load(cassette.read_text())["steps"][0]["turns"]
+    assert [a["action"]["type"] for t in turns for a in t["actions"]] == ["click"]  # no Enter
+    assert turns[0]["actions"][0]["dialog"] == {"type": "confirm",
+                                                "message": "Delete all errands?",
+                                                "accept": True}
+
+    run(pytester, "replay", scripted=False).assert_outcomes(passed=1)
+
+    (pytester.path / "dialogs.html").write_text(
+        original.replace("Delete all errands?", "Delete everything forever?"))
+    changed = run(pytester, "replay", scripted=False)
+    changed.assert_outcomes(failed=1)
+    changed.stdout.fnmatch_lines([
+        "*CuaReplayMismatch*step 1 'Delete all errands, confirming'*",
+        "*the confirm dialog says 'Delete everything forever?'; when recorded, a confirm dialog "
+        "said 'Delete all errands?'*"])
