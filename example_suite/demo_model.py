@@ -43,6 +43,10 @@ def sign_in(password: str) -> list:
 
 
 DEMO_TURNS = {
+    "test_signed_in_user_adds_an_errand": [
+        *add("call the bank"),
+        turn(verdict(True, "the header says 'Signed in as ada' and 'call the bank' is listed")),
+    ],
     "test_add_an_errand": [
         *add("buy milk"),
         turn(verdict(True, "the list shows 'buy milk' and '1 errand left'")),
