@@ -2,8 +2,8 @@
 
 The async driver of the same sans-IO `loop.Conversation` the sync agent drives, with the
 same bookkeeping (`AgentCore`): one implementation of the protocol, two ways of waiting.
-Several async agents on different pages can run their steps concurrently.
-Cassettes are a sync-agent feature for now: the plugin refuses them with a clear error.
+Several async agents on different pages can run their steps concurrently. Cassettes
+record and replay the same way as for the sync agent, through the same code.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
-from . import dialogs, providers
+from . import dialogs, probes, providers
 from .agent import NO_ACTION, AgentCore
 from .async_computer import AsyncPageComputer
 from .computer import ActionError, Scale, Shot
@@ -52,10 +52,14 @@ class AsyncCuaAgent(AgentCore):
                    files: Iterable[str | os.PathLike[str]] | None = None) -> StepResult:
         __tracebackhide__ = True
         await self.computer.prepare()
-        step, _ = self._open_step(kind, instruction, secrets, files)
+        step, recorded = self._open_step(kind, instruction, secrets, files)
         error: BaseException | None = None
         try:
-            return self._conclude(step, await self._drive(step))
+            finish = await probes.arun(self._replaying_step(step, recorded)) \
+                if recorded is not None else None
+            if finish is None:
+                finish = await self._drive(step)
+            return self._conclude(step, finish)
         except BaseException as exc:
             error = exc
             self._step_failed(step, exc)
@@ -64,6 +68,7 @@ class AsyncCuaAgent(AgentCore):
             self._close_step(step, error)
 
     async def _drive(self, step: StepResult) -> Finish:
+        __tracebackhide__ = True
         shot = await self.computer.screenshot()
         decision: Send | Execute | Finish = self._begin(step, shot)
         carried: tuple[list[str], list[str]] = ([], [])
@@ -88,6 +93,8 @@ class AsyncCuaAgent(AgentCore):
                 carried = ([], [])
                 decision = self.conversation.executed(shot.image, errors, events)
             else:
+                if step.kind != "act" and decision.outcome in ("verdict", "answer"):
+                    step.evidence = await probes.arun(self._evidence_now())
                 return decision
 
     async def _execute(self, turn: TurnRecord, decision: Execute,
@@ -115,6 +122,8 @@ class AsyncCuaAgent(AgentCore):
     async def _answer_dialog(self, info: dialogs.DialogInfo) -> dialogs.Answer:
         """Called by the executor while the action that opened a dialog waits."""
         try:
+            if self._replaying is not None:
+                return self._replayed_dialog(info)
             turns, response = self._dialog_turns(info), None
             while True:
                 try:

@@ -70,8 +70,17 @@ class CuaSafetyCheckFailed(CuaError, AssertionError):
 class CuaProviderError(CuaError):
     """The model service failed (unreachable, refused, 5xx, timeout, malformed reply).
 
-    Not an AssertionError: this is infrastructure, not a product bug.
+    Not an AssertionError: this is infrastructure, not a product bug. The SDK's own
+    exception is kept as `sdk_error` (not chained: its traceback and request are noise in
+    a test report); `status` and `request_id` are what a support ticket needs.
     """
+
+    def __init__(self, message: str, *, status: int | None = None,
+                 request_id: str | None = None, sdk_error: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.request_id = request_id
+        self.sdk_error = sdk_error
 
 
 class CuaConfigError(CuaError):

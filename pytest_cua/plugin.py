@@ -23,7 +23,7 @@ from .agent import CuaAgent
 from .async_agent import AsyncCuaAgent
 from .budget import Budget
 from .errors import CuaBudgetExceeded, CuaCassetteError, CuaConfigError, CuaProviderError
-from .reporting import artifacts, live
+from .reporting import artifacts, junit, live
 from .settings import (
     CACHE_MODES,
     HISTORY_MODES,
@@ -114,6 +114,12 @@ def pytest_configure(config: pytest.Config) -> None:
             config.stash[_BUDGET_KEY] = Budget(Path(path), limit)
     elif limit and workerinput.get("cua_budget"):
         config.stash[_BUDGET_KEY] = Budget(Path(workerinput["cua_budget"]), limit)
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_configure")
+def _configure_junit(config: pytest.Config) -> None:
+    """After pytest's JUnit writer exists: infrastructure errors become `<error>`."""
+    junit.errors_for_infrastructure(config)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -250,18 +256,36 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
     async_clients: list[Any] = []
     budget = request.config.stash.get(_BUDGET_KEY, None)
 
-    def make(page: Any, *, tape: cache.Tape | None = None) -> Any:
+    def tape_for(page: Any) -> cache.Tape | None:
+        """The test's cassette, opened for its first agent and shared by the others: its
+        steps are numbered across agents, like the trail's."""
+        if cua_settings.cache == "off":
+            return None
+        tape = item.stash.get(_TAPE_KEY, None)
+        if tape is None:
+            viewport = page.viewport_size
+            meta = cache.Meta(cua_settings.model, cua_settings.tool_variant,
+                              (viewport["width"], viewport["height"]) if viewport else None)
+            path = cache.cassette_path(cache_dir(request.config, cua_settings), item.nodeid)
+            tape = cache.Tape.open(cua_settings.cache, path, item.nodeid, meta)
+            item.stash[_TAPE_KEY] = tape
+        return tape
+
+    def make(page: Any) -> Any:
         agent: Any
+        tape = tape_for(page)
         if _is_async(page):
-            if cua_settings.cache != "off":
-                raise CuaConfigError(
-                    f"--cua-cache={cua_settings.cache}: cassettes work with sync pages only for "
-                    "now; run async tests with --cua-cache=off (or @pytest.mark.cua(cache='off'))")
-            client = providers.build_client(cua_settings, os.environ, cua_azure_credential,
-                                            asynchronous=True)
-            async_clients.append(client)
-            agent = AsyncCuaAgent(page, client, cua_settings, trail=trail, secrets=cua_secrets,
-                                  files=cua_files, budget=budget)
+            def build() -> Any:
+                client = providers.build_client(cua_settings, os.environ, cua_azure_credential,
+                                                asynchronous=True)
+                async_clients.append(client)
+                return client
+
+            # Like the sync client: built on first use when cassettes may answer every step.
+            client = providers.LazyClient(build) if cua_settings.cache in ("auto", "replay") \
+                else build()
+            agent = AsyncCuaAgent(page, client, cua_settings, trail=trail, tape=tape,
+                                  secrets=cua_secrets, files=cua_files, budget=budget)
         else:
             agent = CuaAgent(page, cua_client, cua_settings, trail=trail, tape=tape,
                              secrets=cua_secrets, files=cua_files, budget=budget)
@@ -277,6 +301,12 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
         return agent
 
     yield make
+    tape = item.stash.get(_TAPE_KEY, None)
+    if tape is not None:
+        steps = [cache.recording_of(step) for step in trail.steps]
+        cassette = tape.to_write(steps, item.stash.get(_PASSED_KEY, False))
+        if cassette is not None:
+            cache.save(tape.path, cassette)
     for client in async_clients:
         try:
             asyncio.get_running_loop()
@@ -287,25 +317,9 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
 
 
 @pytest.fixture
-def cua_agent(request: pytest.FixtureRequest, cua_agent_for: Callable[..., Any],
-              cua_settings: Settings, page: Any) -> Generator[Any, None, None]:
+def cua_agent(cua_agent_for: Callable[..., Any], page: Any) -> Any:
     """A computer-use agent on pytest-playwright's `page`; one conversation per test."""
-    item = request.node
-    tape = None
-    if cua_settings.cache != "off" and not _is_async(page):
-        viewport = page.viewport_size
-        meta = cache.Meta(cua_settings.model, cua_settings.tool_variant,
-                          (viewport["width"], viewport["height"]) if viewport else None)
-        path = cache.cassette_path(cache_dir(request.config, cua_settings), item.nodeid)
-        tape = cache.Tape.open(cua_settings.cache, path, item.nodeid, meta)
-        item.stash[_TAPE_KEY] = tape
-    agent = cua_agent_for(page, tape=tape)
-    yield agent
-    if tape is not None:
-        steps = [cache.recording_of(step) for step in agent.trail.steps]
-        cassette = tape.to_write(steps, item.stash.get(_PASSED_KEY, False))
-        if cassette is not None:
-            cache.save(tape.path, cassette)
+    return cua_agent_for(page)
 
 
 def _is_async(page: Any) -> bool:

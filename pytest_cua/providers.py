@@ -111,7 +111,10 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, openai.NotFoundError):
         return f"model or deployment not found (404){suffix}: {_message(exc)}; check --cua-model"
     if isinstance(exc, openai.APIStatusError):
-        return f"the model service answered HTTP {exc.status_code}{suffix}: {_message(exc)}"
+        return (f"the model service answered HTTP {exc.status_code}{suffix}: {_message(exc)}"
+                + (f"; it still failed after {MAX_RETRIES} retries: an outage, not a bug in "
+                   "the app under test; rerun later (or with --reruns 2 --only-rerun "
+                   "CuaProviderError)" if exc.status_code >= 500 else ""))
     if isinstance(exc, openai.APIResponseValidationError | ValueError):
         return f"malformed response from the model service{suffix}: {exc}"
     return f"{type(exc).__name__}: {exc}{suffix}"
@@ -132,18 +135,27 @@ def _sdk_errors() -> tuple[type[BaseException], ...]:
     return (openai.OpenAIError, ValueError)
 
 
+def provider_error(exc: BaseException) -> CuaProviderError:
+    """The SDK's exception as the test should read it: fault, status, request id, advice;
+    without the SDK's frames or the request (screenshots included) that it carries."""
+    return CuaProviderError(describe_error(exc), status=getattr(exc, "status_code", None),
+                            request_id=getattr(exc, "request_id", None), sdk_error=exc)
+
+
 def create_response(client: Any, request: dict) -> Any:
+    __tracebackhide__ = True
     try:
         return client.responses.create(**request)
     except _sdk_errors() as exc:
-        raise CuaProviderError(describe_error(exc)) from exc
+        raise provider_error(exc) from None
 
 
 async def acreate_response(client: Any, request: dict) -> Any:
+    __tracebackhide__ = True
     try:
         return await client.responses.create(**request)
     except _sdk_errors() as exc:
-        raise CuaProviderError(describe_error(exc)) from exc
+        raise provider_error(exc) from None
 
 
 class LazyClient:

@@ -20,13 +20,39 @@ class SafetyDecision:
         return not self.refused
 
 
+# The safety check codes the providers send, each with what it means. A policy naming a code
+# not listed here is a usage error (a typo must not silently acknowledge nothing), unless it
+# is written `code:<name>`: the way to name a code a provider sends that this version does
+# not know yet.
+KNOWN_CODES = {
+    "malicious_instructions": "OpenAI: the screen tells the model to do something else",
+    "irrelevant_domain": "OpenAI: the page is unrelated to the task",
+    "sensitive_domain": "OpenAI: a sensitive site (banking, health, government)",
+    "require_confirmation": "Gemini: the model asks a human to confirm the action",
+}
+UNKNOWN_PREFIX = "code:"
+
+
+def policy_codes(policy: str) -> list[str]:
+    """The codes a comma-list policy names (with `code:` taken off); raises ValueError for a
+    code that is neither known nor marked as deliberately unknown."""
+    codes = [c.strip() for c in policy.split(",") if c.strip()]
+    unknown = [c for c in codes if c not in KNOWN_CODES and not c.startswith(UNKNOWN_PREFIX)]
+    if unknown:
+        raise ValueError(
+            f"unknown safety check code(s) {', '.join(map(repr, unknown))}; use 'fail', "
+            f"'acknowledge' or a comma list of: {', '.join(KNOWN_CODES)} (a code this version "
+            f"does not know yet can be named as {UNKNOWN_PREFIX}<code>)")
+    return [c.removeprefix(UNKNOWN_PREFIX) for c in codes]
+
+
 def allowed_codes(policy: str) -> frozenset[str] | None:
     """None means every code is allowed (`acknowledge`); an empty set allows none (`fail`)."""
     if policy == "acknowledge":
         return None
     if policy == "fail":
         return frozenset()
-    return frozenset(code.strip() for code in policy.split(",") if code.strip())
+    return frozenset(policy_codes(policy))
 
 
 def decide(policy: str, checks: Iterable[Mapping]) -> SafetyDecision:

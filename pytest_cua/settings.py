@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import safety
+
 PROVIDERS = ("auto", "openai", "azure")
 TOOLS = ("auto", "preview", "ga")
 CACHE_MODES = ("off", "record", "auto", "replay")
@@ -104,12 +106,13 @@ def parse_safety_policy(value: Any) -> str:
     if text.lower() in ("fail", "acknowledge"):
         return text.lower()
     codes = [c.strip() for c in text.split(",") if c.strip()]
-    bad = [c for c in codes if not _CODE.match(c)]
+    bad = [c for c in codes if not _CODE.match(c.removeprefix(safety.UNKNOWN_PREFIX))]
     if not codes or bad:
         raise ValueError(
             "expected 'fail', 'acknowledge' or a comma list of safety check codes such as "
             f"'malicious_instructions,irrelevant_domain', got {value!r}"
         )
+    safety.policy_codes(text)  # names the unknown codes and lists the known ones
     return ",".join(codes)
 
 

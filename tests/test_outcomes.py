@@ -201,8 +201,8 @@ def test_wrong_size(cua_fake_server, page, cua_agent, monkeypatch):
 """)
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines([
-        "E *CuaProviderError: the model service answered HTTP 400: fake server: screenshot is "
-        "1280x720 but the computer tool declares display 1279x720",
+        "E *CuaProviderError: the model service answered HTTP 400 (request id req_fake_*): "
+        "fake server: screenshot is 1280x720 but the computer tool declares display 1279x720",
         "E *AssertionError: fake Responses API saw protocol errors:",
     ])
 

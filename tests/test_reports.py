@@ -130,7 +130,7 @@ def test_standalone_trail_opens_in_chromium(suite, page):
     result = suite.runpytest_subprocess("--cua-trail-dir=trails")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines([
-        "*standalone CUA trail: trails/test_suite.py-test_fails-chromium.html*"])
+        "*standalone CUA trail: file:///*/trails/test_suite.py-test_fails-chromium.html*"])
     page.goto((suite.path / "trails/test_suite.py-test_signs_up-chromium.html").as_uri())
     assert page.locator("section.step").count() == 2
     assert page.locator("section.step[data-step='1'] .turn").count() == 3

@@ -34,13 +34,11 @@ def trail_path(config: Any, item: Any, settings: Settings) -> Path:
 
 
 def write_trail(config: Any, item: Any, trail: Trail, outcome: str, settings: Settings) -> str:
-    """Write the standalone HTML trail atomically; the path, relative to where pytest ran."""
+    """Write the standalone HTML trail atomically; its file:// link, which terminals open
+    with a click and which stays right whichever folder the reader is in."""
     path = trail_path(config, item, settings)
     write_atomic(path, html_trail.render_trail(trail, outcome, settings.report_images))
-    try:
-        return str(path.relative_to(config.invocation_params.dir))
-    except ValueError:
-        return str(path)
+    return path.resolve().as_uri()
 
 
 def html_extras(extras: Any, trail: Trail, image_format: str) -> list[dict]:

@@ -144,6 +144,7 @@ class FakeResponsesServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._turns: list[Turn | Fault | Callable[[RecordedRequest], Any]] = []
         self.requests: list[RecordedRequest] = []
+        self.request_counter = 0
         self.errors: list[str] = []
         self.delay = 0.0
         self._issued: dict[str, _Issued] = {}
@@ -216,6 +217,9 @@ class FakeResponsesServer:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                server.request_counter += 1  # every reply has an id, as the real API's do
+                if "x-request-id" not in {k.lower() for k in (headers or {})}:
+                    self.send_header("x-request-id", f"req_fake_{server.request_counter:04d}")
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)
                 self.end_headers()
