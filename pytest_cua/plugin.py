@@ -44,6 +44,7 @@ _SETTINGS_KEY = pytest.StashKey[Settings]()
 _TAPE_KEY = pytest.StashKey[cache.Tape]()
 _PASSED_KEY = pytest.StashKey[bool]()
 _BUDGET_KEY = pytest.StashKey[Budget]()
+_ATTEMPT_KEY = pytest.StashKey[int]()
 INFRASTRUCTURE_ERRORS = (CuaProviderError, CuaConfigError, CuaCassetteError,
                          CuaBudgetExceeded)
 
@@ -117,7 +118,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(trylast=True, specname="pytest_configure")
-def _configure_junit(config: pytest.Config) -> None:
+def pytest_configure_junit(config: pytest.Config) -> None:
     """After pytest's JUnit writer exists: infrastructure errors become `<error>`."""
     junit.errors_for_infrastructure(config)
 
@@ -251,8 +252,14 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
     an `AsyncCuaAgent` (`await agent("...")`). All agents of a test share its trail, so
     several pages (or several concurrent async agents) appear in one report."""
     item = request.node
-    trail = item.stash.get(_TRAIL_KEY, None) or Trail(nodeid=item.nodeid)
-    item.stash[_TRAIL_KEY] = trail
+    if item.stash.get(_ATTEMPT_KEY, None) != _attempt(item):  # a rerun starts afresh
+        item.stash[_ATTEMPT_KEY] = _attempt(item)
+        item.stash[_TRAIL_KEY] = Trail(nodeid=item.nodeid)
+        if _TAPE_KEY in item.stash:
+            del item.stash[_TAPE_KEY]
+        item.user_properties[:] = [p for p in item.user_properties
+                                   if not str(p[0]).startswith("cua_")]
+    trail = item.stash[_TRAIL_KEY]
     async_clients: list[Any] = []
     budget = request.config.stash.get(_BUDGET_KEY, None)
 
@@ -320,6 +327,11 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
 def cua_agent(cua_agent_for: Callable[..., Any], page: Any) -> Any:
     """A computer-use agent on pytest-playwright's `page`; one conversation per test."""
     return cua_agent_for(page)
+
+
+def _attempt(item: pytest.Item) -> int:
+    """Which run of the test this is: pytest-rerunfailures counts them on the item."""
+    return int(getattr(item, "execution_count", 1) or 1)
 
 
 def _is_async(page: Any) -> bool:

@@ -7,6 +7,11 @@ in their own pytest process, as an async suite would.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+PAGES = Path(__file__).parent / "pages"
+
 INNER = """import os
 import pytest
 import pytest_asyncio
@@ -91,3 +96,71 @@ def test_async_agents(cua_pytester):
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*test_async_agent_acts_and_checks PASSED*",
                                  "*test_two_async_agents_run_concurrently PASSED*"])
+
+
+CASSETTE_INNER = """import os
+import pytest
+import pytest_asyncio
+from playwright.async_api import async_playwright
+
+from pytest_cua.testing import click, computer_call, turn, type_text, verdict
+
+
+@pytest_asyncio.fixture
+async def async_page(browser_type_launch_args):
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**browser_type_launch_args)
+        page = await browser.new_page(viewport={"width": 1280, "height": 720})
+        yield page
+        await browser.close()
+
+
+@pytest.fixture
+def model(request):
+    if os.environ.get("SCRIPTED") != "1":
+        yield None
+        return
+    yield request.getfixturevalue("cua_fake_server")
+
+
+@pytest.mark.asyncio
+async def test_sign_up(model, async_page, cua_agent_for):
+    page = async_page
+    await page.goto(os.environ["SITE"] + "/form.html")
+    if model is not None:
+        box = await page.locator("#name").bounding_box()
+        x, y = round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)
+        model.script(turn(computer_call(click(x, y))), turn(computer_call(type_text("Ada"))),
+                     turn(verdict(True, "typed")), turn(verdict(True, "Ada is in the field")))
+    agent = cua_agent_for(page)
+    await agent("Type Ada as the name")
+    assert await page.locator("#name").input_value() == "Ada"
+    await agent.check("The name field says Ada")
+"""
+
+
+def test_async_cassettes_record_replay_and_catch_a_change(cua_pytester, monkeypatch):
+    """The async agent records and replays cassettes with the sync agent's rules (shared
+    code): a replay needs no server or key, and a changed page fails it."""
+    cua_pytester.makepyfile(test_inner=CASSETTE_INNER)
+
+    def run(mode: str, scripted: bool):
+        monkeypatch.setenv("SCRIPTED", "1" if scripted else "0")
+        return cua_pytester.runpytest_subprocess("-p", "no:cacheprovider",
+                                                 f"--cua-cache={mode}", timeout=240)
+
+    run("record", scripted=True).assert_outcomes(passed=1)
+    (cassette,) = (cua_pytester.path / "cua_cassettes" / "test_inner").glob("test_sign_up*")
+    assert "Ada" in cassette.read_text()
+    run("replay", scripted=False).assert_outcomes(passed=1)
+
+    # The page under test changes: the field the model typed into is relabelled.
+    pages = cua_pytester.path / "pages"
+    shutil.copytree(PAGES, pages)
+    form = pages / "form.html"
+    form.write_text(form.read_text().replace('aria-label="Name"', 'aria-label="Nickname"'))
+    monkeypatch.setenv("SITE", pages.as_uri())
+    changed = run("replay", scripted=False)
+    changed.assert_outcomes(failed=1)
+    changed.stdout.fnmatch_lines(["*CuaReplayMismatch*step 1 'Type Ada as the name'*",
+                                  "*expected textbox \"Name\"*"])
