@@ -72,10 +72,12 @@ class AgentCore:
         # nobody looks at runs at the speed of plain Playwright.
         self.replay_screenshots = True
         self.settings = settings
+        # The vendor's dialect: the only part of the agent that knows who the model is.
+        self.dialect = providers.dialect_for(settings, os.environ)
         self.computer = computer or self.computer_class(
-            page, image_format=settings.screenshot_format)
+            page, limit=self.dialect.screenshot_limit, image_format=settings.screenshot_format)
         self.trail = trail if trail is not None else Trail()
-        self.trail.model, self.trail.variant = settings.model, settings.tool_variant
+        self.trail.model, self.trail.variant = self.dialect.model, self.dialect.tool
         self.observers = list(observers)
         # A native dialog opened by an action is answered while that action waits (see
         # `dialogs`); these carry what happened there back to the step's driver.
@@ -89,11 +91,9 @@ class AgentCore:
         self._dialog_error: BaseException | None = None
         self._dialog_problem = ""  # replay: a dialog the cassette did not expect
         self.conversation = Conversation(
-            model=settings.model,
-            variant=settings.tool_variant,
+            self.dialect,
             safety_policy=settings.safety_policy,
             max_steps=settings.max_steps,
-            history=settings.history,
             loop_limit=settings.loop_limit,
         )
 
@@ -434,6 +434,7 @@ class AgentCore:
         turn.reasoning = list(model_turn.reasoning)
         turn.messages = list(model_turn.messages)
         turn.input_tokens, turn.output_tokens = model_turn.input_tokens, model_turn.output_tokens
+        turn.cached_tokens = model_turn.cached_tokens
         turn.function_calls = [
             {"name": c.name, "arguments": c.arguments} for c in model_turn.function_calls
         ]
@@ -470,6 +471,10 @@ class AgentCore:
             step.finish("failed", False, reason)
             failure = CuaCheckFailed if kind == "check" else CuaStepFailed
             raise failure(instruction, reason, step)
+        if finish.outcome == "refused":
+            step.finish("failed", False, finish.reason)
+            failure = CuaCheckFailed if kind == "check" else CuaStepFailed
+            raise failure(instruction, finish.reason, step)
         if finish.outcome == "loop":
             step.finish("failed", False, finish.reason)
             raise CuaStepFailed(instruction, finish.reason, step)
@@ -526,7 +531,7 @@ class CuaAgent(AgentCore):
                     request = turns.send(response)
                 except StopIteration as done:
                     return done.value
-                response = providers.create_response(self.client, request)
+                response = self.dialect.create(self.client, request)
         except BaseException as exc:  # the page must not stay frozen
             return self._dialog_failed(exc)
 
@@ -570,7 +575,7 @@ class CuaAgent(AgentCore):
                 self._announce(step)
             if isinstance(decision, Send):
                 turn = self._start_request(step, shot)
-                response = providers.create_response(self.client, decision.request)
+                response = self.dialect.create(self.client, decision.request)
                 decision = self.conversation.receive(response)
                 self._record_response(turn, decision)
             elif isinstance(decision, Execute):
@@ -578,7 +583,7 @@ class CuaAgent(AgentCore):
                 errors, events = [*carried[0], *errors], [*carried[1], *events]
                 resumed = self._after_dialog(errors, events)
                 if resumed is None:
-                    shot = self.computer.screenshot()
+                    shot = self.computer.screenshot(*_zoomed(decision, shot))
                     resumed = self._after_dialog(errors, events)  # a late dialog
                 if resumed is not None:
                     decision, *carried = resumed  # type: ignore[assignment]
@@ -620,6 +625,16 @@ def _moved(action: dict, point: tuple[int, int]) -> dict:
     path = action["path"]
     dx, dy = point[0] - path[0]["x"], point[1] - path[0]["y"]
     return {**action, "path": [{"x": p["x"] + dx, "y": p["y"] + dy} for p in path]}
+
+
+def _zoomed(decision: Execute, shot: Shot) -> tuple[dict | None, Scale | None]:
+    """A zoom as a call's last action is answered with that region (and the whole
+    screen's scale, which the model's next coordinates still use)."""
+    last = decision.actions[-1] if decision.actions else None
+    if isinstance(last, dict) and last.get("type") == "zoom" and isinstance(
+            last.get("region"), list) and len(last["region"]) == 4:
+        return last, shot.scale
+    return None, None
 
 
 def _names(files: list[str] | None) -> str:

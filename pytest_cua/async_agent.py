@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
-from . import dialogs, probes, providers
-from .agent import NO_ACTION, AgentCore
+from . import dialogs, probes
+from .agent import NO_ACTION, AgentCore, _zoomed
 from .async_computer import AsyncPageComputer
 from .computer import ActionError, Scale, Shot
 from .errors import CuaDomainBlocked
@@ -77,7 +77,7 @@ class AsyncCuaAgent(AgentCore):
                 self._announce(step)
             if isinstance(decision, Send):
                 turn = self._start_request(step, shot)
-                response = await providers.acreate_response(self.client, decision.request)
+                response = await self.dialect.acreate(self.client, decision.request)
                 decision = self.conversation.receive(response)
                 self._record_response(turn, decision)
             elif isinstance(decision, Execute):
@@ -85,7 +85,7 @@ class AsyncCuaAgent(AgentCore):
                 errors, events = [*carried[0], *errors], [*carried[1], *events]
                 resumed = self._after_dialog(errors, events)
                 if resumed is None:
-                    shot = await self.computer.screenshot()
+                    shot = await self.computer.screenshot(*_zoomed(decision, shot))
                     resumed = self._after_dialog(errors, events)
                 if resumed is not None:
                     decision, *carried = resumed  # type: ignore[assignment]
@@ -130,7 +130,7 @@ class AsyncCuaAgent(AgentCore):
                     request = turns.send(response)
                 except StopIteration as done:
                     return done.value
-                response = await providers.acreate_response(self.client, request)
+                response = await self.dialect.acreate(self.client, request)
         except BaseException as exc:  # the page must not stay frozen
             return self._dialog_failed(exc)
 

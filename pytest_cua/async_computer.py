@@ -22,6 +22,8 @@ from .computer import (
     _viewport,
     encode_shot,
     plan,
+    zoom_clip,
+    zoom_shot,
 )
 
 
@@ -51,7 +53,10 @@ class AsyncPageComputer(ComputerState):
             await self._dialog_answered(info, answer)(dialog, answer)
 
     # -- screenshots and probes ------------------------------------------------
-    async def screenshot(self) -> Shot:
+    async def screenshot(self, zoom: dict | None = None, scale: Scale | None = None) -> Shot:
+        if zoom is not None and scale is not None:
+            raw = await self.page.screenshot(**self._shot_args(), clip=zoom_clip(zoom, scale))
+            return zoom_shot(raw, scale, self.image_format)
         raw = await self.page.screenshot(**self._shot_args())
         return encode_shot(raw, _viewport(self.page), self.limit, self.image_format)
 

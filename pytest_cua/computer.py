@@ -23,7 +23,8 @@ from . import dialogs, domains, fingerprint, probes, uploads
 from .loop import Image
 from .protocol import GA_MAX_SIZE
 
-READ_ONLY_ACTIONS = frozenset({"scroll", "wait", "screenshot", "move"})
+READ_ONLY_ACTIONS = frozenset({"scroll", "wait", "screenshot", "move", "cursor_position",
+                               "zoom"})
 MOUSE_BUTTONS = {"left": "left", "right": "right", "wheel": "middle", "middle": "middle"}
 WAIT_MS = 1000
 
@@ -47,7 +48,8 @@ _NAMED_KEYS = {
     "arrowright": "ArrowRight", "right": "ArrowRight",
     "arrowup": "ArrowUp", "up": "ArrowUp",
     "arrowdown": "ArrowDown", "down": "ArrowDown",
-    "capslock": "CapsLock", "caps_lock": "CapsLock",
+    "capslock": "CapsLock", "caps_lock": "CapsLock", "kp_enter": "Enter",
+    "kp_add": "+", "kp_subtract": "-", "kp_multiply": "*", "kp_divide": "/",
     "numlock": "NumLock", "scrolllock": "ScrollLock",
     "printscreen": "PrintScreen", "print": "PrintScreen",
     "pause": "Pause", "contextmenu": "ContextMenu", "menu": "ContextMenu",
@@ -151,6 +153,20 @@ def plan(action: Any, scale: Scale, read_only: bool = False) -> list[Op]:
     if kind == "double_click":
         x, y = scale.to_page(action.get("x"), action.get("y"))
         return _with_keys(_held(action.get("keys")), [Op("mouse", "dblclick", (x, y))])
+    if kind == "triple_click":  # selects a paragraph or a field's whole text
+        x, y = scale.to_page(action.get("x"), action.get("y"))
+        return _with_keys(_held(action.get("keys")),
+                          [Op("mouse", "click", (x, y), {"click_count": 3})])
+    if kind in ("mouse_down", "mouse_up"):  # at a point, or where the cursor is
+        ops = []
+        if action.get("x") is not None or action.get("y") is not None:
+            ops.append(Op("mouse", "move", scale.to_page(action.get("x"), action.get("y"))))
+        return [*ops, Op("mouse", "down" if kind == "mouse_down" else "up")]
+    if kind == "hold_key":
+        keys = _held(action.get("keys"))
+        if not keys:
+            raise ActionError("hold_key needs at least one key")
+        return _with_keys(keys, [Op("page", "wait_for_timeout", (_wait_ms(action),))])
     if kind == "move":
         x, y = scale.to_page(action.get("x"), action.get("y"))
         return _with_keys(_held(action.get("keys")), [Op("mouse", "move", (x, y))])
@@ -185,15 +201,26 @@ def plan(action: Any, scale: Scale, read_only: bool = False) -> list[Op]:
             return [Op("keyboard", "press", (keys[0],))]
         return _with_keys(keys[:-1], [Op("keyboard", "press", (keys[-1],))])
     if kind == "wait":
-        ms = action.get("ms", WAIT_MS)
-        ms = ms if isinstance(ms, int | float) and not isinstance(ms, bool) else WAIT_MS
-        return [Op("page", "wait_for_timeout", (min(max(ms, 0), 10_000),))]
-    if kind == "screenshot":
+        return [Op("page", "wait_for_timeout", (_wait_ms(action),))]
+    if kind in ("screenshot", "cursor_position"):  # the answer is the screenshot (and text)
+        return []
+    if kind == "zoom":
+        region = action.get("region")
+        if not (isinstance(region, list) and len(region) == 4):
+            raise ActionError(f"zoom needs a region [x0, y0, x1, y1], got {region!r}")
+        scale.to_page(*region[:2])  # validated: numbers
+        scale.to_page(*region[2:])
         return []
     raise ActionError(
-        f"unknown action type {kind!r}; use one of click, double_click, drag, move, scroll, "
-        "type, keypress, wait, screenshot"
+        f"unknown action type {kind!r}; use one of click, double_click, triple_click, drag, "
+        "move, mouse_down, mouse_up, scroll, type, keypress, hold_key, wait, screenshot, zoom"
     )
+
+
+def _wait_ms(action: dict) -> float:
+    ms = action.get("ms", WAIT_MS)
+    ms = ms if isinstance(ms, int | float) and not isinstance(ms, bool) else WAIT_MS
+    return min(max(ms, 0), 10_000)
 
 
 def describe(action: Any) -> str:
@@ -201,7 +228,7 @@ def describe(action: Any) -> str:
     if not isinstance(action, dict):
         return repr(action)
     kind = action.get("type", "?")
-    if kind in ("click", "double_click", "move"):
+    if kind in ("click", "double_click", "triple_click", "move", "mouse_down", "mouse_up"):
         text = f"{kind} ({action.get('x')}, {action.get('y')})"
         if kind == "click" and action.get("button", "left") != "left":
             text += f" {action.get('button')}"
@@ -214,11 +241,13 @@ def describe(action: Any) -> str:
         )
     elif kind == "type":
         text = f"type {action.get('text')!r}"
-    elif kind == "keypress":
-        text = "keypress " + "+".join(str(k) for k in action.get("keys") or [])
+    elif kind in ("keypress", "hold_key"):
+        text = f"{kind} " + "+".join(str(k) for k in action.get("keys") or [])
+    elif kind == "zoom":
+        text = f"zoom {action.get('region')}"
     else:
         text = str(kind)
-    if action.get("keys") and kind != "keypress":
+    if action.get("keys") and kind not in ("keypress", "hold_key"):
         text += " holding " + "+".join(str(k) for k in action["keys"])
     return text
 
@@ -236,11 +265,28 @@ class Shot:
     png: bytes  # the encoded image: PNG, or JPEG with the jpeg screenshot format
     scale: Scale
     mime: str = "image/png"
+    zoom_size: tuple[int, int] | None = None  # a zoomed region: its own size, same scale
 
     @property
     def image(self) -> Image:
         url = f"data:{self.mime};base64," + base64.b64encode(self.png).decode("ascii")
+        if self.zoom_size:
+            return Image(url, *self.zoom_size, zoomed=True)
         return Image(url, self.scale.shot_width, self.scale.shot_height)
+
+
+def zoom_clip(action: dict, scale: Scale) -> dict[str, float]:
+    """The page region (CSS pixels) a zoom action asks for, from screenshot pixels."""
+    x0, y0 = scale.to_page(*action["region"][:2])
+    x1, y1 = scale.to_page(*action["region"][2:])
+    left, top = min(x0, x1), min(y0, y1)
+    return {"x": left, "y": top, "width": max(abs(x1 - x0), 1), "height": max(abs(y1 - y0), 1)}
+
+
+def zoom_shot(raw: bytes, scale: Scale, fmt: str) -> Shot:
+    with PILImage.open(io.BytesIO(raw)) as img:
+        size = img.size
+    return Shot(raw, scale, "image/jpeg" if fmt == "jpeg" else "image/png", size)
 
 
 JPEG_QUALITY = 80
@@ -638,7 +684,12 @@ class PageComputer(ComputerState):
                 pass
 
     # -- screenshots -----------------------------------------------------------
-    def screenshot(self) -> Shot:
+    def screenshot(self, zoom: dict | None = None, scale: Scale | None = None) -> Shot:
+        """The viewport as the model sees it; with a zoom action, that region of the page
+        at full resolution (coordinates stay those of the whole screen)."""
+        if zoom is not None and scale is not None:
+            raw = self.page.screenshot(**self._shot_args(), clip=zoom_clip(zoom, scale))
+            return zoom_shot(raw, scale, self.image_format)
         raw = self.page.screenshot(**self._shot_args())
         return encode_shot(raw, _viewport(self.page), self.limit, self.image_format)
 

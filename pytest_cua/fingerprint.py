@@ -14,7 +14,8 @@ import difflib
 from typing import Any
 
 IDENTITY = ("tag", "role", "name", "text")  # what must match; selector and box may change
-POINT_ACTIONS = ("click", "double_click", "move", "drag")  # verified by the element hit
+# verified by the element hit
+POINT_ACTIONS = ("click", "double_click", "triple_click", "move", "drag")
 FOCUS_ACTIONS = ("type", "keypress")  # verified by the focused element
 
 _HELPERS = r"""

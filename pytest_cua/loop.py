@@ -10,7 +10,9 @@ A driver (sync or async agent) asks the `Conversation` what to do next and does 
                                            decision = conversation.executed(image, errors)
 
 Everything that makes the protocol right (answering every call id, acknowledging safety
-checks, the one nudge, max_steps, chaining steps) lives here, once, for both drivers.
+checks, the one nudge, max_steps, chaining steps) lives here, once, for both drivers and
+every vendor: the loop never sees a vendor's field names. A `providers` dialect builds
+the requests and results and reads the replies into a neutral `ModelTurn`.
 """
 
 from __future__ import annotations
@@ -19,21 +21,20 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import protocol, safety
-from .protocol import ModelTurn
+from . import safety
+from .providers.base import (
+    ANSWER_TOOL,
+    NUDGE,
+    VERDICT_TOOL,
+    ComputerCall,
+    Dialect,
+    Image,
+    ModelTurn,
+)
 
 READ_ONLY_KINDS = ("check", "ask")
 # Repeating these can be progress (scrolling a long page, waiting for a job), not a loop.
 PATIENT_ACTIONS = ("scroll", "wait", "screenshot")
-
-
-@dataclass(frozen=True)
-class Image:
-    """A screenshot as sent to the model: a data URL and the size the model sees."""
-
-    url: str
-    width: int
-    height: int
 
 
 @dataclass
@@ -68,35 +69,25 @@ class Conversation:
 
     def __init__(
         self,
+        dialect: Dialect,
         *,
-        model: str,
-        variant: str,
         safety_policy: str = "fail",
         max_steps: int = 30,
-        history: str = "server",
-        reasoning_summary: bool = True,
         loop_limit: int = 8,
     ) -> None:
-        if variant not in ("preview", "ga"):
-            raise ValueError(f"unknown tool variant {variant!r}")
-        self.model = model
-        self.variant = variant
+        self.dialect = dialect
         self.safety_policy = safety_policy
         self.max_steps = max_steps
-        self.history = history
-        self.reasoning_summary = reasoning_summary
         self.loop_limit = loop_limit
         self._last_actions = ""
         self._repeats = 0
-        self.previous_response_id: str | None = None
-        self._history_items: list[dict] = []
-        self._carry: list[dict] = []  # outputs owed to the model, sent with the next request
+        self._carry: list[Any] = []  # outputs owed to the model, sent with the next request
         self._display = (0, 0)
         self._kind = "act"
         self._turns = 0
         self._nudged = False
-        self._queue: list[protocol.ComputerCall] = []
-        self._current: protocol.ComputerCall | None = None
+        self._queue: list[ComputerCall] = []
+        self._current: ComputerCall | None = None
         self._acks: dict[str, list[dict]] = {}
         self._notes: list[str] = []
         self._events: list[str] = []
@@ -131,34 +122,33 @@ class Conversation:
         self._ending = None
         self._display = (image.width, image.height)
         items = [*self._carry,
-                 protocol.step_message(kind, instruction, image.url, self.variant, done,
-                                       secrets)]
+                 *self.dialect.step_items(kind, instruction, image, done, secrets)]
         self._carry = []
         return self._send(items)
 
     def receive(self, response: Any) -> Decision:
         """Take the model's response; raises CuaProviderError when it is unusable."""
-        turn = protocol.parse_response(response)
+        turn = self.dialect.parse(response)
         self.last_turn = turn
         self._turns += 1
-        self.previous_response_id = turn.response_id
-        if self.history == "manual":
-            self._history_items.extend(
-                item for item in turn.output_items if item.get("type") != "reasoning"
-            )
+        if turn.stop == "refusal":
+            text = " ".join(turn.messages).strip() or "(no text)"
+            return self._end(Finish("refused", reason=f"the model refused: {text}"))
+        if turn.stop == "pause_turn" and not turn.computer_calls and not turn.function_calls:
+            return self._again([])  # the service paused a long turn: let it go on
 
-        replies: list[dict] = []
+        replies: list[Any] = []
         ending: Finish | None = None
-        wanted = protocol.ANSWER_TOOL if self._kind == "ask" else protocol.VERDICT_TOOL
+        wanted = ANSWER_TOOL if self._kind == "ask" else VERDICT_TOOL
         for call in turn.function_calls:
             args = call.parsed()
             result = _read_verdict(call.name, wanted, args)
             if isinstance(result, Finish) and ending is None:
                 ending = result
-                replies.append(protocol.function_call_output(call.call_id, "recorded"))
+                replies.extend(self.dialect.function_result(call, "recorded"))
             else:
                 error = result if isinstance(result, str) else "ignored: a verdict was given"
-                replies.append(protocol.function_call_output(call.call_id, error))
+                replies.extend(self.dialect.function_result(call, error))
 
         if turn.computer_calls:
             refused: list[dict] = []
@@ -192,7 +182,7 @@ class Conversation:
         if self._nudged:
             return self._end(Finish("no_verdict", reason=text))
         self._nudged = True
-        return self._again([protocol.text_message(protocol.NUDGE.format(tool=wanted))])
+        return self._again(self.dialect.text(NUDGE.format(tool=wanted)))
 
     @property
     def executing(self) -> bool:
@@ -208,10 +198,10 @@ class Conversation:
             raise RuntimeError("executed() called with no Execute pending")
         call = self._current
         self._current = None
-        self._display = (image.width, image.height)
-        self._carry.append(
-            protocol.computer_call_output(call.call_id, image.url, self._acks[call.call_id])
-        )
+        if not image.zoomed:
+            self._display = (image.width, image.height)
+        self._carry.extend(self.dialect.call_result(call, image, self._acks[call.call_id],
+                                                    errors or []))
         self._notes.extend(errors or [])
         self._events.extend(events or [])
         return self._next_call()
@@ -241,12 +231,11 @@ class Conversation:
                 self._acks[call.call_id],
             )
         if self._notes:
-            self._carry.append(protocol.text_message(
-                "Some actions were not carried out:\n- " + "\n- ".join(self._notes)
-            ))
+            self._carry.extend(self.dialect.text(
+                "Some actions were not carried out:\n- " + "\n- ".join(self._notes)))
             self._notes = []
         if self._events:
-            self._carry.append(protocol.text_message(
+            self._carry.extend(self.dialect.text(
                 "What the browser did:\n- " + "\n- ".join(self._events)))
             self._events = []
         if self._ending is not None:
@@ -255,7 +244,7 @@ class Conversation:
         items, self._carry = self._carry, []
         return self._send(items)
 
-    def _again(self, items: list[dict]) -> Decision:
+    def _again(self, items: list[Any]) -> Decision:
         if self._turns >= self.max_steps:
             return self._end(Finish("max_steps"))
         return self._send(items)
@@ -263,44 +252,24 @@ class Conversation:
     def _end(self, finish: Finish) -> Finish:
         # Calls left unanswered would make the next request invalid: start the next step
         # on a fresh chain instead.
-        self.previous_response_id = None
-        self._history_items = []
+        self.dialect.reset()
         self._carry = []
         self._queue = []
         return finish
 
-    def _send(self, items: list[dict]) -> Send:
-        request: dict[str, Any] = {
-            "model": self.model,
-            "instructions": protocol.INSTRUCTIONS,
-            "tools": [
-                protocol.computer_tool(self.variant, *self._display),
-                *protocol.function_tools(),
-            ],
-        }
-        if self.history == "manual":
-            self._history_items.extend(items)
-            request["input"] = list(self._history_items)
-        else:
-            request["input"] = items
-            if self.previous_response_id:
-                request["previous_response_id"] = self.previous_response_id
-        if self.variant == "preview":
-            request["truncation"] = "auto"
-        if self.reasoning_summary:
-            request["reasoning"] = {"summary": "concise"}
-        return Send(request)
+    def _send(self, items: list[Any]) -> Send:
+        return Send(self.dialect.request(items, self._display))
 
 
 def _read_verdict(name: str, wanted: str, args: dict | None) -> Finish | str:
     """A Finish for a well-formed call of the wanted tool, else an error text for the model."""
-    if name not in (protocol.VERDICT_TOOL, protocol.ANSWER_TOOL):
+    if name not in (VERDICT_TOOL, ANSWER_TOOL):
         return f"error: unknown function {name!r}; call {wanted}"
     if name != wanted:
         return f"error: this step expects {wanted}, not {name}"
     if args is None:
         return f"error: arguments of {name} must be a JSON object; call it again"
-    if name == protocol.ANSWER_TOOL:
+    if name == ANSWER_TOOL:
         answer = args.get("answer")
         if not isinstance(answer, str):
             return "error: 'answer' must be a string; call cua_answer again"

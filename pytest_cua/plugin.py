@@ -271,7 +271,8 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
         tape = item.stash.get(_TAPE_KEY, None)
         if tape is None:
             viewport = page.viewport_size
-            meta = cache.Meta(cua_settings.model, cua_settings.tool_variant,
+            meta = cache.Meta(providers.model_for(cua_settings, os.environ),
+                              providers.tool_for(cua_settings, os.environ),
                               (viewport["width"], viewport["height"]) if viewport else None)
             path = cache.cassette_path(cache_dir(request.config, cua_settings), item.nodeid)
             tape = cache.Tape.open(cua_settings.cache, path, item.nodeid, meta)

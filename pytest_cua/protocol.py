@@ -7,48 +7,23 @@ model sent one `action` (preview) or a batch in `actions` (GA).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import CuaProviderError
+from .providers.base import (  # noqa: F401 - the neutral parts, re-exported for callers
+    ANSWER_TOOL,
+    INSTRUCTIONS,
+    NUDGE,
+    OUR_TOOLS,
+    VERDICT_TOOL,
+    ComputerCall,
+    FunctionCall,
+    ModelTurn,
+    step_text,
+)
 
-VERDICT_TOOL = "cua_verdict"
-ANSWER_TOOL = "cua_answer"
 GA_MAX_SIZE = (1440, 900)
-
-INSTRUCTIONS = (
-    "You are the hands and eyes of an automated end-to-end UI test. You control a web "
-    "browser through the computer tool; the user gives one test step at a time. Carry out "
-    "exactly what the step says, nothing more, and do not ask for confirmation: nobody can "
-    "answer. When the step is done, or you are sure it cannot be done, call the function "
-    f"{VERDICT_TOOL} with passed true or false and a short reason that names what you saw. "
-    f"When the step asks a question, answer it by calling {ANSWER_TOOL}. Never reply with "
-    "plain text instead of calling one of these functions."
-)
-
-_PROMPTS = {
-    "act": (
-        "Test step (perform it): {instruction}\n\nWhen it is done, call "
-        f"{VERDICT_TOOL} with passed=true; if it cannot be done, call {VERDICT_TOOL} with "
-        "passed=false and the reason."
-    ),
-    "check": (
-        "Test check (verify, do not change the page; you may scroll to look): {instruction}"
-        f"\n\nCall {VERDICT_TOOL} with passed=true if the claim is true of the page as it is, "
-        "passed=false if it is false, with the reason."
-    ),
-    "ask": (
-        "Question about the page (look, do not change it; you may scroll): {instruction}"
-        f"\n\nCall {ANSWER_TOOL} with the answer, as short as the question allows."
-    ),
-}
-
-NUDGE = (
-    "You replied with text. This is an automated test and nobody reads it: call {tool} "
-    "now with your conclusion."
-)
 
 
 def computer_tool(variant: str, width: int, height: int) -> dict:
@@ -63,35 +38,8 @@ def computer_tool(variant: str, width: int, height: int) -> dict:
 
 
 def function_tools() -> list[dict]:
-    return [
-        {
-            "type": "function",
-            "name": VERDICT_TOOL,
-            "description": "Report the outcome of the current test step or check.",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "passed": {"type": "boolean", "description": "true if done / true"},
-                    "reason": {"type": "string", "description": "what you saw that decides it"},
-                },
-                "required": ["passed", "reason"],
-                "additionalProperties": False,
-            },
-            "strict": True,
-        },
-        {
-            "type": "function",
-            "name": ANSWER_TOOL,
-            "description": "Answer the question of the current test step.",
-            "parameters": {
-                "type": "object",
-                "properties": {"answer": {"type": "string"}},
-                "required": ["answer"],
-                "additionalProperties": False,
-            },
-            "strict": True,
-        },
-    ]
+    return [{"type": "function", "name": name, "description": description,
+             "parameters": schema, "strict": True} for name, description, schema in OUR_TOOLS]
 
 
 def image_detail(variant: str) -> str:
@@ -102,19 +50,10 @@ def image_detail(variant: str) -> str:
 
 def step_message(kind: str, instruction: str, image_url: str, variant: str,
                  done: Sequence[str] = (), secrets: Sequence[str] = ()) -> dict:
-    text = _PROMPTS[kind].format(instruction=instruction)
-    if secrets:
-        names = ", ".join("{" + name + "}" for name in secrets)
-        text += (f"\nSecret values are given as placeholders: {names}. To enter one, type its "
-                 "placeholder exactly as written; the real value is typed for you and the "
-                 "field is masked in screenshots.")
-    if done:
-        text = ("These earlier steps of the test were already carried out: "
-                + "; ".join(done) + ".\n" + text)
     return {
         "role": "user",
         "content": [
-            {"type": "input_text", "text": text},
+            {"type": "input_text", "text": step_text(kind, instruction, done, secrets)},
             {"type": "input_image", "image_url": image_url, "detail": image_detail(variant)},
         ],
     }
@@ -137,43 +76,6 @@ def computer_call_output(call_id: str, image_url: str, acknowledged: list[dict])
 
 def function_call_output(call_id: str, output: str) -> dict:
     return {"type": "function_call_output", "call_id": call_id, "output": output}
-
-
-@dataclass
-class ComputerCall:
-    call_id: str
-    actions: list[dict]
-    pending_checks: list[dict]
-    batched: bool
-
-
-@dataclass
-class FunctionCall:
-    call_id: str
-    name: str
-    arguments: str
-
-    def parsed(self) -> dict | None:
-        try:
-            value = json.loads(self.arguments or "")
-        except ValueError:
-            return None
-        return value if isinstance(value, dict) else None
-
-
-@dataclass
-class ModelTurn:
-    """One model response, reduced to what the loop and the trail need."""
-
-    response_id: str
-    status: str | None
-    computer_calls: list[ComputerCall] = field(default_factory=list)
-    function_calls: list[FunctionCall] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
-    reasoning: list[str] = field(default_factory=list)
-    input_tokens: int = 0
-    output_tokens: int = 0
-    output_items: list[dict] = field(default_factory=list)
 
 
 def _dump(obj: Any) -> Any:

@@ -14,8 +14,9 @@ from typing import Any
 
 from . import safety
 
-PROVIDERS = ("auto", "openai", "azure")
-TOOLS = ("auto", "preview", "ga")
+PROVIDERS = ("auto", "openai", "azure", "anthropic")
+TOOLS = ("auto", "preview", "ga", "computer_20250124", "computer_20251124",
+         "computer_toolset_20260801")
 CACHE_MODES = ("off", "record", "auto", "replay")
 HISTORY_MODES = ("server", "manual")
 REPORT_IMAGES = ("png", "jpeg", "webp", "off")

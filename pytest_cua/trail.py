@@ -42,6 +42,7 @@ class TurnRecord:
     safety_decision: str | None = None
     input_tokens: int = 0
     output_tokens: int = 0
+    cached_tokens: int = 0  # of the input, read from the provider's prompt cache
     announced: bool = field(default=False, repr=False, compare=False)
     rendered: dict = field(default_factory=dict, repr=False, compare=False)  # report images
 

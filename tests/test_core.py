@@ -8,6 +8,7 @@ import pytest
 
 from pytest_cua import computer, loop, protocol, safety
 from pytest_cua.errors import CuaProviderError
+from pytest_cua.providers.openai import ResponsesDialect
 from pytest_cua.settings import SettingError, resolve
 
 
@@ -123,7 +124,7 @@ def fcall(call_id, name, **args):
 
 
 def test_loop_answers_every_call_and_chains_steps():
-    conv = loop.Conversation(model="m", variant="preview")
+    conv = loop.Conversation(ResponsesDialect("m", "preview"))
     first = conv.begin("act", "do it", IMAGE)
     assert first.request["truncation"] == "auto"
     assert first.request["tools"][0]["display_width"] == 800
@@ -142,7 +143,7 @@ def test_loop_answers_every_call_and_chains_steps():
 
 
 def test_loop_refuses_unsafe_calls_before_any_execution():
-    conv = loop.Conversation(model="m", variant="ga")
+    conv = loop.Conversation(ResponsesDialect("m", "ga"))
     conv.begin("act", "x", IMAGE)
     check = {"id": "s", "code": "malicious_instructions", "message": "no"}
     decision = conv.receive(response(call("c1", {"type": "click", "x": 1, "y": 1},
@@ -154,7 +155,7 @@ def test_loop_refuses_unsafe_calls_before_any_execution():
 
 
 def test_loop_nudges_once_then_fails_and_counts_turns():
-    conv = loop.Conversation(model="m", variant="ga", max_steps=5)
+    conv = loop.Conversation(ResponsesDialect("m", "ga"), max_steps=5)
     conv.begin("ask", "what?", IMAGE)
     nudge = conv.receive(response({"type": "message", "content": [{"text": "hmm"}]}))
     assert isinstance(nudge, loop.Send)
@@ -164,7 +165,7 @@ def test_loop_nudges_once_then_fails_and_counts_turns():
 
 
 def test_loop_wrong_or_malformed_function_calls_are_answered_with_errors():
-    conv = loop.Conversation(model="m", variant="ga")
+    conv = loop.Conversation(ResponsesDialect("m", "ga"))
     conv.begin("ask", "what?", IMAGE)
     again = conv.receive(response(fcall("f1", "cua_verdict", passed=True, reason="x")))
     assert "expects cua_answer" in again.request["input"][0]["output"]
@@ -176,7 +177,7 @@ def test_loop_wrong_or_malformed_function_calls_are_answered_with_errors():
 
 
 def test_loop_max_steps():
-    conv = loop.Conversation(model="m", variant="ga", max_steps=2)
+    conv = loop.Conversation(ResponsesDialect("m", "ga"), max_steps=2)
     conv.begin("act", "x", IMAGE)
     assert isinstance(conv.receive(response(call("c1", {"type": "wait"}))), loop.Execute)
     conv.executed(IMAGE)
@@ -185,7 +186,7 @@ def test_loop_max_steps():
 
 
 def test_loop_verdict_with_a_computer_call_executes_then_finishes():
-    conv = loop.Conversation(model="m", variant="ga")
+    conv = loop.Conversation(ResponsesDialect("m", "ga"))
     conv.begin("act", "x", IMAGE)
     decision = conv.receive(response(call("c1", {"type": "wait"}),
                                      fcall("f1", "cua_verdict", passed=True, reason="r")))

@@ -1,35 +1,102 @@
-"""Building the OpenAI / Azure OpenAI client from the environment, and calling it.
+"""The OpenAI / Azure OpenAI dialect: the Responses API, its client and its faults.
 
 Credentials use the names the SDKs already read, so a team's existing CI secrets work
 unchanged. Provider failures become CuaProviderError (an error, never a test failure)
-with the kind of fault and the request id in the message.
+with the kind of fault and the request id in the message. The wire payloads themselves
+are in `protocol`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import CuaConfigError, CuaProviderError
-from .settings import Settings
+from .. import protocol
+from ..errors import CuaConfigError, CuaProviderError
+from ..settings import Settings
+from .base import INSTRUCTIONS, ComputerCall, FunctionCall, Image, ModelTurn
 
 AZURE_SCOPE = "https://cognitiveservices.azure.com/.default"
 DEFAULT_AZURE_API_VERSION = "2025-03-01-preview"
 MAX_RETRIES = 2
 
 
-def resolve_provider(settings: Settings, env: Mapping[str, str]) -> str:
-    if settings.provider != "auto":
-        return settings.provider
-    return "azure" if env.get("AZURE_OPENAI_ENDPOINT") else "openai"
+VARIANTS = ("preview", "ga")
+OPENAI_VARS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT",
+               "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION")
 
 
-def client_key(settings: Settings, env: Mapping[str, str]) -> tuple:
-    """What makes two clients interchangeable, so one can be reused across tests."""
-    names = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT",
-             "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION")
-    return (resolve_provider(settings, env), settings.timeout,
-            *(env.get(n) for n in names))
+def tool_for_model(model: str) -> str:
+    """`preview` for the computer-use-preview model (and Azure deployments named after it),
+    else the GA `computer` tool."""
+    return "preview" if "computer-use-preview" in model.lower() else "ga"
+
+
+class ResponsesDialect:
+    """OpenAI's Responses API: turns chained by `previous_response_id` (or resent, with
+    `--cua-history=manual`), one `computer_call_output` per call, safety checks by id."""
+
+    provider = "openai"
+    screenshot_limit = protocol.GA_MAX_SIZE
+
+    def __init__(self, model: str, tool: str, history: str = "server",
+                 reasoning_summary: bool = True) -> None:
+        if tool not in VARIANTS:
+            raise ValueError(f"unknown tool variant {tool!r}")
+        self.model, self.tool, self.history = model, tool, history
+        self.reasoning_summary = reasoning_summary
+        self.previous_response_id: str | None = None
+        self._items: list[dict] = []
+
+    def step_items(self, kind: str, instruction: str, image: Image, done: Sequence[str],
+                   secrets: Sequence[str]) -> list[dict]:
+        return [protocol.step_message(kind, instruction, image.url, self.tool, done, secrets)]
+
+    def call_result(self, call: ComputerCall, image: Image, acknowledged: list[dict],
+                    errors: Sequence[str]) -> list[dict]:
+        return [protocol.computer_call_output(call.call_id, image.url, acknowledged)]
+
+    def function_result(self, call: FunctionCall, output: str) -> list[dict]:
+        return [protocol.function_call_output(call.call_id, output)]
+
+    def text(self, text: str) -> list[dict]:
+        return [protocol.text_message(text)]
+
+    def request(self, items: list[dict], display: tuple[int, int]) -> dict:
+        request: dict[str, Any] = {
+            "model": self.model,
+            "instructions": INSTRUCTIONS,
+            "tools": [protocol.computer_tool(self.tool, *display), *protocol.function_tools()],
+        }
+        if self.history == "manual":
+            self._items.extend(items)
+            request["input"] = list(self._items)
+        else:
+            request["input"] = items
+            if self.previous_response_id:
+                request["previous_response_id"] = self.previous_response_id
+        if self.tool == "preview":
+            request["truncation"] = "auto"
+        if self.reasoning_summary:
+            request["reasoning"] = {"summary": "concise"}
+        return request
+
+    def parse(self, response: Any) -> ModelTurn:
+        turn = protocol.parse_response(response)
+        self.previous_response_id = turn.response_id
+        if self.history == "manual":
+            self._items.extend(i for i in turn.output_items if i.get("type") != "reasoning")
+        return turn
+
+    def reset(self) -> None:
+        self.previous_response_id = None
+        self._items = []
+
+    def create(self, client: Any, request: dict) -> Any:
+        return create_response(client, request)
+
+    async def acreate(self, client: Any, request: dict) -> Any:
+        return await acreate_response(client, request)
 
 
 def build_client(settings: Settings, env: Mapping[str, str],
@@ -44,6 +111,8 @@ def build_client(settings: Settings, env: Mapping[str, str],
 
     plain = openai.AsyncOpenAI if asynchronous else openai.OpenAI
     azure = openai.AsyncAzureOpenAI if asynchronous else openai.AzureOpenAI
+    from . import resolve_provider
+
     provider = resolve_provider(settings, env)
     common: dict[str, Any] = {"timeout": settings.timeout, "max_retries": MAX_RETRIES}
     if provider == "openai":
@@ -156,22 +225,3 @@ async def acreate_response(client: Any, request: dict) -> Any:
         return await client.responses.create(**request)
     except _sdk_errors() as exc:
         raise provider_error(exc) from None
-
-
-class LazyClient:
-    """A client built on first use, so replayed tests never need credentials.
-
-    Used when cassettes may answer every step (`--cua-cache=auto|replay`): a missing key
-    becomes an error only when a step really has to ask the model.
-    """
-
-    def __init__(self, build: Callable[[], Any]) -> None:
-        self._build = build
-        self._client: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        if self._client is None:
-            self._client = self._build()
-        return getattr(self._client, name)

@@ -1,0 +1,195 @@
+"""What every vendor's computer use has in common: the neutral turn and the dialect seam.
+
+The loop (`loop.Conversation`) speaks only in these terms: computer calls carrying actions
+in our own vocabulary (`computer.plan` runs them, cassettes store them, reports draw them),
+function calls for our verdict and answer tools, text, reasoning, usage and ids. A
+`Dialect` translates between them and one vendor's wire format: it builds the requests
+(history included), parses replies into a `ModelTurn`, builds the results of actions, and
+sends with that vendor's SDK. A new vendor is one new dialect, not branches in the loop.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+VERDICT_TOOL = "cua_verdict"
+ANSWER_TOOL = "cua_answer"
+
+INSTRUCTIONS = (
+    "You are the hands and eyes of an automated end-to-end UI test. You control a web "
+    "browser through the computer tool; the user gives one test step at a time. Carry out "
+    "exactly what the step says, nothing more, and do not ask for confirmation: nobody can "
+    "answer. When the step is done, or you are sure it cannot be done, call the function "
+    f"{VERDICT_TOOL} with passed true or false and a short reason that names what you saw. "
+    f"When the step asks a question, answer it by calling {ANSWER_TOOL}. Never reply with "
+    "plain text instead of calling one of these functions."
+)
+
+PROMPTS = {
+    "act": (
+        "Test step (perform it): {instruction}\n\nWhen it is done, call "
+        f"{VERDICT_TOOL} with passed=true; if it cannot be done, call {VERDICT_TOOL} with "
+        "passed=false and the reason."
+    ),
+    "check": (
+        "Test check (verify, do not change the page; you may scroll to look): {instruction}"
+        f"\n\nCall {VERDICT_TOOL} with passed=true if the claim is true of the page as it is, "
+        "passed=false if it is false, with the reason."
+    ),
+    "ask": (
+        "Question about the page (look, do not change it; you may scroll): {instruction}"
+        f"\n\nCall {ANSWER_TOOL} with the answer, as short as the question allows."
+    ),
+}
+
+NUDGE = (
+    "You replied with text. This is an automated test and nobody reads it: call {tool} "
+    "now with your conclusion."
+)
+
+# Our two tools, as JSON schemas every vendor's function declarations take.
+VERDICT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "passed": {"type": "boolean", "description": "true if done / true"},
+        "reason": {"type": "string", "description": "what you saw that decides it"},
+    },
+    "required": ["passed", "reason"],
+    "additionalProperties": False,
+}
+ANSWER_SCHEMA = {
+    "type": "object",
+    "properties": {"answer": {"type": "string"}},
+    "required": ["answer"],
+    "additionalProperties": False,
+}
+OUR_TOOLS = (
+    (VERDICT_TOOL, "Report the outcome of the current test step or check.", VERDICT_SCHEMA),
+    (ANSWER_TOOL, "Answer the question of the current test step.", ANSWER_SCHEMA),
+)
+
+
+def step_text(kind: str, instruction: str, done: Sequence[str] = (),
+              secrets: Sequence[str] = ()) -> str:
+    """What the model is told at the start of a step, whatever the vendor."""
+    text = PROMPTS[kind].format(instruction=instruction)
+    if secrets:
+        names = ", ".join("{" + name + "}" for name in secrets)
+        text += (f"\nSecret values are given as placeholders: {names}. To enter one, type its "
+                 "placeholder exactly as written; the real value is typed for you and the "
+                 "field is masked in screenshots.")
+    if done:
+        text = ("These earlier steps of the test were already carried out: "
+                + "; ".join(done) + ".\n" + text)
+    return text
+
+
+@dataclass(frozen=True)
+class Image:
+    """A screenshot as sent to the model: a data URL and the size the model sees."""
+
+    url: str
+    width: int
+    height: int
+    zoomed: bool = False  # a region at full resolution, not the screen: no new display size
+
+    @property
+    def media_type(self) -> str:
+        return self.url[5:self.url.index(";")] if self.url.startswith("data:") else "image/png"
+
+    @property
+    def base64(self) -> str:
+        return self.url.split(",", 1)[1] if "," in self.url else ""
+
+
+@dataclass
+class ComputerCall:
+    """Actions the model asked for, in our vocabulary, under one id to answer."""
+
+    call_id: str
+    actions: list[dict]
+    pending_checks: list[dict] = field(default_factory=list)
+    batched: bool = False
+
+
+@dataclass
+class FunctionCall:
+    call_id: str
+    name: str
+    arguments: str
+
+    def parsed(self) -> dict | None:
+        try:
+            value = json.loads(self.arguments or "")
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+
+@dataclass
+class ModelTurn:
+    """One model reply, reduced to what the loop and the trail need."""
+
+    response_id: str
+    status: str | None
+    computer_calls: list[ComputerCall] = field(default_factory=list)
+    function_calls: list[FunctionCall] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    # How the reply ended when it is not a normal end of turn: "refusal" (the model will
+    # not do it), "max_tokens" (cut off), "pause_turn" (the service wants to go on).
+    stop: str | None = None
+    output_items: list[dict] = field(default_factory=list)
+
+
+class Dialect(Protocol):
+    """One vendor's computer use: what the loop needs, in the vendor's wire format."""
+
+    provider: str
+    tool: str  # the tool version, as cassettes and reports name it
+    screenshot_limit: tuple[int, int]  # screenshots are scaled down to fit this box
+
+    def step_items(self, kind: str, instruction: str, image: Image, done: Sequence[str],
+                   secrets: Sequence[str]) -> list[Any]: ...
+
+    def call_result(self, call: ComputerCall, image: Image, acknowledged: list[dict],
+                    errors: Sequence[str]) -> list[Any]: ...
+
+    def function_result(self, call: FunctionCall, output: str) -> list[Any]: ...
+
+    def text(self, text: str) -> list[Any]: ...
+
+    def request(self, items: list[Any], display: tuple[int, int]) -> dict: ...
+
+    def parse(self, response: Any) -> ModelTurn: ...
+
+    def reset(self) -> None: ...
+
+    def create(self, client: Any, request: dict) -> Any: ...
+
+    async def acreate(self, client: Any, request: dict) -> Any: ...
+
+
+class LazyClient:
+    """A client built on first use, so replayed tests never need credentials.
+
+    Used when cassettes may answer every step (`--cua-cache=auto|replay`): a missing key
+    becomes an error only when a step really has to ask the model.
+    """
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._client is None:
+            self._client = self._build()
+        return getattr(self._client, name)
