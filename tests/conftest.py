@@ -75,3 +75,21 @@ def cua_pytester(pytester: pytest.Pytester, site: str,
         if name.startswith("CUA_"):
             monkeypatch.delenv(name, raising=False)
     return pytester
+
+
+VENDORS = {
+    "openai": {},
+    "anthropic-20250124": {"CUA_PROVIDER": "anthropic", "CUA_TOOL": "computer_20250124"},
+    "anthropic-20251124": {"CUA_PROVIDER": "anthropic", "CUA_TOOL": "computer_20251124"},
+    "anthropic-toolset": {"CUA_PROVIDER": "anthropic", "CUA_TOOL": "computer_toolset_20260801"},
+}
+
+
+@pytest.fixture(params=list(VENDORS))
+def vendor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test once per vendor dialect and tool version: one scenario, written once in
+    our action vocabulary, rendered by the fake server in each vendor's wire format. Use it
+    before `cua_agent` (e.g. `@pytest.mark.usefixtures("vendor")`)."""
+    for name, value in VENDORS[request.param].items():
+        monkeypatch.setenv(name, value)
+    return request.param

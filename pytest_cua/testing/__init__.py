@@ -88,12 +88,14 @@ def center_of(page: object, selector: str) -> tuple[int, int]:
         raise AssertionError(f"{selector} is not visible, so it has no position to click")
     return round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)
 _PROVIDER_VARS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION",
-                  "CUA_PROVIDER")
+                  "ANTHROPIC_AUTH_TOKEN")
+FAKE_ANTHROPIC_KEY = "sk-ant-fake-pytest-cua"
 
 
 @pytest.fixture
 def cua_fake_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeResponsesServer]:
-    """A fake Responses API for this test, with OPENAI_BASE_URL/OPENAI_API_KEY pointing at it.
+    """A fake model server for this test: OPENAI_BASE_URL/OPENAI_API_KEY and
+    ANTHROPIC_BASE_URL/ANTHROPIC_API_KEY point at it (pick the vendor with --cua-provider).
 
     Fails the test at teardown if the plugin broke the protocol.
     """
@@ -104,5 +106,7 @@ def cua_fake_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeResponsesSe
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)
         monkeypatch.setenv("OPENAI_API_KEY", FAKE_API_KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)  # the SDK adds /v1/messages
+        monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_ANTHROPIC_KEY)
         yield server
     server.assert_clean()

@@ -1,4 +1,7 @@
-"""A scripted fake Responses API server: real HTTP, real wire format, strict checks.
+"""A scripted fake model server: real HTTP, real wire formats, strict checks.
+
+It serves OpenAI's Responses API (here) and Anthropic's Messages API (`messages`) from the
+same scripts, written in our action vocabulary.
 
 The real `openai` SDK talks to it through OPENAI_BASE_URL (or as AzureOpenAI through
 AZURE_OPENAI_ENDPOINT). Every request is checked against the SDK's own request types and
@@ -28,6 +31,7 @@ from openai.types.responses.response_create_params import ResponseCreateParamsNo
 from PIL import Image
 from pydantic import TypeAdapter, ValidationError
 
+from . import messages
 from .script import ComputerCall, Fault, Turn
 
 GA_LIMIT = (1440, 900)
@@ -111,8 +115,14 @@ class RecordedRequest:
     def items(self, kind: str) -> list[dict]:
         return [i for i in self.input if isinstance(i, dict) and i.get("type") == kind]
 
+    @property
+    def anthropic(self) -> bool:
+        return isinstance(self.body, dict) and "messages" in self.body
+
     def images(self) -> list[str]:
         """Data URLs of all images in the request: user messages and call outputs."""
+        if self.anthropic:
+            return messages.image_urls(self.body)
         urls = []
         for item in self.input:
             if not isinstance(item, dict):
@@ -125,6 +135,8 @@ class RecordedRequest:
         return urls
 
     def texts(self) -> list[str]:
+        if self.anthropic:
+            return messages.texts(self.body)
         return [part.get("text", "") for item in self.input if isinstance(item, dict)
                 for part in (item.get("content") if isinstance(item.get("content"), list) else [])
                 if isinstance(part, dict) and part.get("type") == "input_text"]
@@ -219,7 +231,9 @@ class FakeResponsesServer:
                 self.send_header("Content-Length", str(len(data)))
                 server.request_counter += 1  # every reply has an id, as the real API's do
                 if "x-request-id" not in {k.lower() for k in (headers or {})}:
-                    self.send_header("x-request-id", f"req_fake_{server.request_counter:04d}")
+                    request_id = f"req_fake_{server.request_counter:04d}"
+                    self.send_header("x-request-id", request_id)  # OpenAI's
+                    self.send_header("request-id", request_id)  # Anthropic's
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)
                 self.end_headers()
@@ -241,13 +255,15 @@ class FakeResponsesServer:
             headers={k.lower(): v for k, v in handler.headers.items()}, body=body,
             received=received,
         )
+        anthropic = parts.path.endswith("/messages")
         with self._lock:
             self.requests.append(request)
-            if not parts.path.endswith("/responses"):
+            if not (anthropic or parts.path.endswith("/responses")):
                 request.status = 404
                 handler._reply(404, {"error": {"message": f"no route {parts.path}"}})
                 return
-            request.errors = self._check_request(body)
+            request.errors = (messages.check_request(body, request.headers, _check_typed)
+                              if anthropic else self._check_request(body))
             scripted = self._turns.pop(0) if self._turns and not request.errors else None
             if not request.errors and scripted is None:
                 request.errors = ["no scripted model turn left for this request"]
@@ -266,9 +282,14 @@ class FakeResponsesServer:
                 if reply is None:
                     reply = {"error": {"message": f"scripted fault {status}",
                                        "type": "server_error"}}
+                    if anthropic:
+                        reply = {"type": "error", "error": {"type": "api_error",
+                                                            "message": f"scripted fault {status}"}}
             else:
                 try:
-                    status, reply, headers = 200, self._build_response(body, scripted), {}
+                    built = (messages.build_reply(body, self._as_turn(scripted), self._next_id)
+                             if anthropic else self._build_response(body, scripted))
+                    status, reply, headers = 200, built, {}
                 except Exception as exc:
                     request.errors = [f"the scripted turn cannot be served: {exc}"]
                     self.errors.extend(request.errors)
@@ -387,9 +408,12 @@ class FakeResponsesServer:
     def _next_id(self, prefix: str) -> str:
         return f"{prefix}_{next(self._ids):06d}"
 
+    @staticmethod
+    def _as_turn(turn: Any) -> Turn:
+        return Turn(list(turn)) if isinstance(turn, list | tuple) else turn
+
     def _build_response(self, body: dict, turn: Any) -> dict:
-        if isinstance(turn, list | tuple):
-            turn = Turn(list(turn))
+        turn = self._as_turn(turn)
         preview = any(t.get("type") == "computer_use_preview" for t in body.get("tools", []))
         output: list[dict] = []
         raw_items = False
