@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from vendors import VENDORS
+
 PAGES = Path(__file__).parent / "pages"
 ROOT_CONFTEST = Path(__file__).parent.parent / "conftest.py"
 
@@ -77,14 +79,6 @@ def cua_pytester(pytester: pytest.Pytester, site: str,
     return pytester
 
 
-VENDORS = {
-    "openai": {},
-    "anthropic-20250124": {"CUA_PROVIDER": "anthropic", "CUA_TOOL": "computer_20250124"},
-    "anthropic-20251124": {"CUA_PROVIDER": "anthropic", "CUA_TOOL": "computer_20251124"},
-    "anthropic-toolset": {"CUA_PROVIDER": "anthropic", "CUA_TOOL": "computer_toolset_20260801"},
-}
-
-
 @pytest.fixture(params=list(VENDORS))
 def vendor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Runs a test once per vendor dialect and tool version: one scenario, written once in
@@ -93,3 +87,4 @@ def vendor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     for name, value in VENDORS[request.param].items():
         monkeypatch.setenv(name, value)
     return request.param
+

@@ -21,6 +21,7 @@ from pytest_cua.testing import (
     verdict,
     wait,
 )
+from vendors import batches, screenshot_limit
 
 
 @pytest.fixture
@@ -35,7 +36,8 @@ def events(page, kind=None):
 
 
 def run(agent, server, *actions, ga=False):
-    """Run the actions through the loop (one per call, or one GA batch)."""
+    """Run the actions through the loop (one per call, or one batch where the tool takes
+    batches)."""
     if ga:
         server.script(turn(computer_call(*actions)), turn(verdict(True, "done")))
     else:
@@ -45,6 +47,7 @@ def run(agent, server, *actions, ga=False):
     return agent("do it")
 
 
+@pytest.mark.usefixtures("vendor")
 @pytest.mark.parametrize(("button", "dom_button", "event"), [
     ("left", 0, "click"), ("right", 2, "contextmenu"), ("wheel", 1, "auxclick"),
 ])
@@ -57,6 +60,7 @@ def test_click_buttons(cua_fake_server, events_page, cua_agent, button, dom_butt
     assert [d["button"] for d in downs] == [dom_button]
 
 
+@pytest.mark.usefixtures("vendor")
 def test_click_with_held_modifiers(cua_fake_server, events_page, cua_agent):
     run(cua_agent, cua_fake_server, click(200, 150, keys=["CTRL", "SHIFT"]),
         click(210, 160, keys=["ALT"]), click(220, 170, keys=["CMD"]))
@@ -72,6 +76,7 @@ def test_click_with_held_modifiers(cua_fake_server, events_page, cua_agent):
     assert not (last["ctrl"] or last["shift"] or last["alt"] or last["meta"])
 
 
+@pytest.mark.usefixtures("vendor")
 def test_double_click(cua_fake_server, events_page, cua_agent):
     run(cua_agent, cua_fake_server, double_click(300, 200))
     got = events(events_page, "dblclick")
@@ -88,6 +93,7 @@ def test_drag_along_a_path(cua_fake_server, events_page, cua_agent):
     assert (150, 80) in held and held[-1] == (300, 200)
 
 
+@pytest.mark.usefixtures("vendor")
 def test_move(cua_fake_server, events_page, cua_agent):
     run(cua_agent, cua_fake_server, move(400, 300))
     assert events(events_page, "mousemove")[-1]["x"] == 400
@@ -106,13 +112,12 @@ def test_scroll_at_a_point(cua_fake_server, events_page, cua_agent):
     assert positions == [40, 300, 0]
 
 
-@pytest.mark.cua(tool="ga")
-def test_type_and_keypress_mapping(cua_fake_server, events_page, cua_agent):
+def test_type_and_keypress_mapping(vendor, cua_fake_server, events_page, cua_agent):
     x, y = center_of(events_page, "#text")
     run(cua_agent, cua_fake_server, click(x, y), type_text("Hello, world"),
         keypress("CTRL", "A"), keypress("BACKSPACE"), type_text("ab"),
         keypress("ARROWLEFT"), keypress("SPACE"), keypress("ENTER"), keypress("ESC"),
-        keypress("SHIFT", "TAB"), ga=True)
+        keypress("SHIFT", "TAB"), ga=batches(vendor))
     keys = [(k["key"], k["ctrl"], k["shift"]) for k in events(events_page, "keydown")]
     assert ("a", True, False) in keys
     for expected in [("Backspace", False, False), ("ArrowLeft", False, False),
@@ -123,6 +128,7 @@ def test_type_and_keypress_mapping(cua_fake_server, events_page, cua_agent):
     assert events_page.locator("#text").input_value() == "a \nb"
 
 
+@pytest.mark.usefixtures("vendor")
 def test_wait_and_screenshot_do_nothing(cua_fake_server, events_page, cua_agent):
     result = run(cua_agent, cua_fake_server, wait(), screenshot())
     assert result.passed
@@ -138,6 +144,7 @@ def test_back_and_forward_buttons(cua_fake_server, events_page, cua_agent, site)
     assert events_page.url.endswith("#two")
 
 
+@pytest.mark.usefixtures("vendor")
 def test_coordinates_are_clamped(cua_fake_server, events_page, cua_agent):
     run(cua_agent, cua_fake_server, click(5000, -40))
     got = events(events_page, "click")
@@ -161,6 +168,7 @@ def test_unknown_action_is_reported_to_the_model(cua_fake_server, events_page, c
     assert result.turns[0].actions[0].error.startswith("unknown action type")
 
 
+@pytest.mark.usefixtures("vendor")
 def test_check_refuses_actions_that_change_the_page(cua_fake_server, events_page, cua_agent):
     cua_fake_server.script(
         turn(computer_call(click(100, 100))),
@@ -174,22 +182,28 @@ def test_check_refuses_actions_that_change_the_page(cua_fake_server, events_page
     assert "'click' refused" in cua_fake_server.requests[1].texts()[0]
 
 
-def test_large_viewport_is_scaled_and_clicks_map_back(cua_fake_server, page, site, cua_agent):
+def test_large_viewport_is_scaled_and_clicks_map_back(vendor, cua_fake_server, page, site,
+                                                      cua_agent):
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(f"{site}/grid.html")
     x, y = center_of(page, "#b34")  # CSS pixels
-    factor = 1440 / 1920
+    width = screenshot_limit(vendor)[0]  # each vendor's documented limit
+    factor = width / 1920
     cua_fake_server.script(turn(computer_call(click(round(x * factor), round(y * factor)))),
                            turn(verdict(True, "clicked")))
     cua_agent("Click button 3,4")
     assert page.locator("#out").inner_text() == "b34"
     first = cua_fake_server.requests[0]
     _fmt, size = decode_image(first.images()[0])
-    assert size == (1440, 810)
+    expected = (width, round(1080 * factor))
+    assert size == expected
     tool = first.body["tools"][0]
-    assert (tool["display_width"], tool["display_height"]) == (1440, 810)
+    declared = (tool.get("display_width") or tool.get("display_width_px"),
+                tool.get("display_height") or tool.get("display_height_px"))
+    assert declared in (expected, (None, None))  # the GA tool and the toolset declare none
 
 
+@pytest.mark.usefixtures("vendor")
 def test_new_tab_becomes_the_active_page(cua_fake_server, page, site, cua_agent):
     page.goto(f"{site}/popup.html")
     cua_fake_server.script(turn(computer_call(click(*center_of(page, "#open")))),

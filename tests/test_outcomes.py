@@ -20,7 +20,7 @@ def run(pytester, body, *args):
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", *args)
 
 
-def test_pass_fail_and_check_reasons(cua_pytester):
+def test_pass_fail_and_check_reasons(cua_pytester, vendor):  # every dialect
     result = run(cua_pytester, """
 def test_passes(cua_fake_server, page, cua_agent):
     page.goto(SITE + "/form.html")
@@ -51,7 +51,7 @@ def test_ask(cua_fake_server, page, cua_agent):
     ])
 
 
-def test_max_steps_exceeded(cua_pytester):
+def test_max_steps_exceeded(cua_pytester, vendor):  # every dialect
     result = run(cua_pytester, """
 @pytest.mark.cua(max_steps=2)
 def test_long(cua_fake_server, page, cua_agent):
@@ -66,7 +66,7 @@ def test_long(cua_fake_server, page, cua_agent):
     result.stdout.fnmatch_lines(["*CuaMaxStepsExceeded*max_steps=2*"])
 
 
-def test_plain_text_gets_one_nudge_then_fails(cua_pytester):
+def test_plain_text_gets_one_nudge_then_fails(cua_pytester, vendor):  # every dialect
     result = run(cua_pytester, """
 def test_chatty(cua_fake_server, page, cua_agent):
     page.goto(SITE + "/form.html")

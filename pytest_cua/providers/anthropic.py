@@ -229,8 +229,11 @@ class MessagesDialect:
         if not content and stop != "pause_turn":
             raise CuaProviderError(f"the model service returned an empty message "
                                    f"(stop_reason {stop!r}); retry the test")
-        self._messages.append({"role": "assistant",
-                               "content": [_as_param(b) for b in content]})
+        blocks = [_as_param(b) for b in content]
+        if self._messages and self._messages[-1]["role"] == "assistant":
+            self._messages[-1]["content"].extend(blocks)  # a paused turn, continued
+        else:
+            self._messages.append({"role": "assistant", "content": blocks})
         return turn
 
     def _read_tool_use(self, block: dict, turn: ModelTurn) -> None:
