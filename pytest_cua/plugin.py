@@ -50,7 +50,7 @@ INFRASTRUCTURE_ERRORS = (CuaProviderError, CuaConfigError, CuaCassetteError,
 
 _HELP = {
     "provider": "model provider: openai, azure, or auto (azure when AZURE_OPENAI_ENDPOINT is set)",
-    "model": "model name, or Azure deployment name (default computer-use-preview)",
+    "model": "model name, or Azure deployment name (default gpt-5.4; claude-sonnet-4-6 for anthropic)",
     "tool": "computer tool variant: preview (computer_use_preview), ga (computer), or auto "
             "(by model name)",
     "max_steps": "model turns allowed per step (default 30)",

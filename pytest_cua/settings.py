@@ -20,7 +20,7 @@ TOOLS = ("auto", "preview", "ga", "computer_20250124", "computer_20251124",
 CACHE_MODES = ("off", "record", "auto", "replay")
 HISTORY_MODES = ("server", "manual")
 REPORT_IMAGES = ("png", "jpeg", "webp", "off")
-DEFAULT_MODEL = "computer-use-preview"
+DEFAULT_MODEL = "gpt-5.4"  # a current GA computer-use model (the openai SDK lists it)
 
 
 class SettingError(ValueError):

@@ -119,8 +119,8 @@ def test_record_then_replay_offline_with_zero_requests(suite):
     path = record(suite)
     data = yaml.safe_load(path.read_text())
     assert data["test"] == "test_errands.py::test_errand[chromium]"
-    assert (data["model"], data["tool"], data["viewport"]) == ("computer-use-preview",
-                                                               "preview", [1280, 720])
+    assert (data["model"], data["tool"], data["viewport"]) == ("gpt-5.4",
+                                                               "ga", [1280, 720])
     first, second, check, ask = data["steps"]
     assert first["instruction"] == "Type milk into the new item field"
     click_input, type_milk = [a for t in first["turns"] for a in t["actions"]]
@@ -244,7 +244,7 @@ def test_other_settings_invalidate_the_cassette(suite):
     result = run(suite, "replay", None, "--cua-model=other-model")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*recorded under other settings: model "
-                                 "'computer-use-preview' (recorded) vs 'other-model' (now)*"])
+                                 "'gpt-5.4' (recorded) vs 'other-model' (now)*"])
 
 
 def test_changed_test_code_is_reported(suite):

@@ -24,11 +24,12 @@ def test_precedence_marker_cli_ini_env_default():
     assert resolve(cli=cli, ini=ini, env=env).model == "cli"
     assert resolve(ini=ini, env=env).model == "ini"
     assert resolve(env=env).model == "env"
-    assert resolve().model == "computer-use-preview"
+    assert resolve().model == "gpt-5.4"
 
 
 def test_tool_variant_by_model_name():
-    assert resolve().tool_variant == "preview"
+    assert resolve().tool_variant == "ga"
+    assert resolve(marker={"model": "computer-use-preview"}).tool_variant == "preview"
     assert resolve(marker={"model": "gpt-5.4"}).tool_variant == "ga"
     assert resolve(marker={"model": "gpt-5.4", "tool": "preview"}).tool_variant == "preview"
 

@@ -123,7 +123,7 @@ def test_junit_properties(suite):
     props = {p.get("name"): p.get("value")
              for p in cases["test_signs_up[chromium]"].iter("property")}
     assert props == {"cua_steps": "2", "cua_turns": "5", "cua_input_tokens": "3700",
-                     "cua_output_tokens": "160", "cua_model": "computer-use-preview"}
+                     "cua_output_tokens": "160", "cua_model": "gpt-5.4"}
 
 
 def test_standalone_trail_opens_in_chromium(suite, page):

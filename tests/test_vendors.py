@@ -210,4 +210,4 @@ def test_a_cassette_recorded_on_claude_replays_offline_and_only_there(cua_pytest
     other = run("replay", False, "openai")
     other.assert_outcomes(errors=1)
     other.stdout.fnmatch_lines(["*CuaCassetteError*model 'claude-sonnet-4-6' (recorded) vs "
-                                "'computer-use-preview' (now)*"])
+                                "'gpt-5.4' (now)*"])

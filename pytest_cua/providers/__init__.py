@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import CuaConfigError
-from ..settings import Settings
+from ..settings import DEFAULT_MODEL, Settings
 from . import anthropic as anthropic_dialect
 from . import openai as openai_dialect
 from .base import Dialect, LazyClient
@@ -30,7 +30,7 @@ __all__ = ["AZURE_SCOPE", "DEFAULT_AZURE_API_VERSION", "Dialect", "LazyClient",
            "default_model", "describe_error", "dialect_for", "provider_error",
            "resolve_provider"]
 
-DEFAULT_MODELS = {"openai": "computer-use-preview", "azure": "computer-use-preview",
+DEFAULT_MODELS = {"openai": DEFAULT_MODEL, "azure": DEFAULT_MODEL,
                   "anthropic": anthropic_dialect.DEFAULT_MODEL}
 
 
