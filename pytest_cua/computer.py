@@ -290,7 +290,7 @@ def zoom_shot(raw: bytes, scale: Scale, fmt: str) -> Shot:
 
 
 JPEG_QUALITY = 80
-CHOOSER_WAIT_MS = 2000  # how long the browser may take to report a file chooser
+CHOOSER_WAIT_MS = 2000  # how long the browser may take to report a chooser or download
 
 
 def encode_shot(raw: bytes, page_size: tuple[int, int] | None,
@@ -419,6 +419,7 @@ class ComputerState:
         self._choosers: list[Any] = []
         self._pending_chooser: Any = None  # waiting for the model to name a file
         self._chooser_coming = False  # a file input was clicked: its chooser will be reported
+        self._download_coming = False  # a navigation became a download: it will be reported
         self._downloads: list[Any] = []
         # Native dialogs freeze the page: while a step runs, the agent answers them through
         # this callback (with the model's next action); outside steps Playwright's default
@@ -435,7 +436,7 @@ class ComputerState:
         self._pages.append(page)
         page.on("request", self._request_started)
         page.on("requestfinished", self._request_ended)
-        page.on("requestfailed", self._request_ended)
+        page.on("requestfailed", self._request_failed)
         page.on("close", self._closed)
         page.on("filechooser", self._chooser_opened)
         page.on("download", self._download_started)
@@ -447,6 +448,14 @@ class ComputerState:
 
     def _request_ended(self, request: Any) -> None:
         self._inflight.discard(request)
+
+    def _request_failed(self, request: Any) -> None:
+        self._inflight.discard(request)
+        # A navigation that turns into a download is aborted first; the download event
+        # follows a moment later, so say it is coming.
+        if self.in_step and request.is_navigation_request() and "ERR_ABORTED" in str(
+                request.failure or ""):
+            self._download_coming = True
 
     def _chooser_opened(self, chooser: Any) -> None:
         if self.in_step:  # the test's own Playwright code handles its own choosers
@@ -534,6 +543,9 @@ class ComputerState:
                 if not isinstance(done, Exception):
                     self._chose(choice)
                     changed = True
+        if self._download_coming and not self._downloads:
+            yield (lambda: self.page.wait_for_event("download", timeout=CHOOSER_WAIT_MS))
+        self._download_coming = False
         while self._downloads:
             download = self._downloads.pop(0)
             name, path = download.suggested_filename, None

@@ -49,10 +49,11 @@ INFRASTRUCTURE_ERRORS = (CuaProviderError, CuaConfigError, CuaCassetteError,
                          CuaBudgetExceeded)
 
 _HELP = {
-    "provider": "model provider: openai, azure, or auto (azure when AZURE_OPENAI_ENDPOINT is set)",
-    "model": "model name, or Azure deployment name (default gpt-5.4; claude-sonnet-4-6 for anthropic)",
-    "tool": "computer tool variant: preview (computer_use_preview), ga (computer), or auto "
-            "(by model name)",
+    "provider": "model provider: openai, azure, anthropic, or auto (by the credentials set)",
+    "model": "model name, or Azure deployment name (default gpt-5.4; for anthropic "
+             "claude-sonnet-4-6)",
+    "tool": "computer tool version: preview, ga (OpenAI); computer_20250124, "
+            "computer_20251124, computer_toolset_20260801 (Anthropic); or auto (by model)",
     "max_steps": "model turns allowed per step (default 30)",
     "safety_policy": "fail (default), acknowledge, or a comma list of safety check codes to "
                      "acknowledge",
@@ -413,6 +414,8 @@ def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) ->
         ("cua_output_tokens", trail.output_tokens),
         ("cua_model", trail.model),
     ]
+    if trail.cached_tokens:
+        properties.append(("cua_cached_tokens", trail.cached_tokens))
     tape = item.stash.get(_TAPE_KEY, None)
     if tape is not None:
         properties += [(f"cua_{source}", tape.sources.count(source))

@@ -127,5 +127,10 @@ class Trail:
         return sum(s.input_tokens for s in self.steps)
 
     @property
+    def cached_tokens(self) -> int:
+        """Input tokens the provider read from its prompt cache (Anthropic)."""
+        return sum(t.cached_tokens for s in self.steps for t in s.turns)
+
+    @property
     def output_tokens(self) -> int:
         return sum(s.output_tokens for s in self.steps)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from inner import SCRIPTED_MODEL_FIXTURE
+
 PAGES = Path(__file__).parent / "pages"
 
 INNER = """import os
@@ -98,7 +100,7 @@ def test_async_agents(cua_pytester):
                                  "*test_two_async_agents_run_concurrently PASSED*"])
 
 
-CASSETTE_INNER = """import os
+CASSETTE_INNER = SCRIPTED_MODEL_FIXTURE + """import os
 import pytest
 import pytest_asyncio
 from playwright.async_api import async_playwright
@@ -114,13 +116,6 @@ async def async_page(browser_type_launch_args):
         yield page
         await browser.close()
 
-
-@pytest.fixture
-def model(request):
-    if os.environ.get("SCRIPTED") != "1":
-        yield None
-        return
-    yield request.getfixturevalue("cua_fake_server")
 
 
 @pytest.mark.asyncio

@@ -12,6 +12,7 @@ import re
 import pytest
 import yaml
 
+from inner import SCRIPTED_MODEL_FIXTURE
 from pytest_cua import cache
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Errands</title>
@@ -33,17 +34,10 @@ ORIGINAL = {"add_left": "240px", "add_top": "78px", "transform": "input.value",
 ITEM = (120, 92)  # centre of the input
 ADD = (285, 93)  # centre of the Add button as recorded
 
-CONFTEST = """
+CONFTEST = SCRIPTED_MODEL_FIXTURE + """
 import os
 import pytest
 
-@pytest.fixture
-def model(request):
-    '''The fake server when the run is scripted, else None (no server, no credentials).'''
-    if os.environ.get("SCRIPTED") != "1":
-        yield None
-        return
-    yield request.getfixturevalue("cua_fake_server")
 """
 
 TESTS = """

@@ -192,6 +192,7 @@ def test_protocol_violation_fails_loudly(cua_pytester):
     result = run(cua_pytester, """
 import pytest_cua.protocol as protocol
 
+@pytest.mark.cua(tool="preview")  # the tool that declares its display size
 def test_wrong_size(cua_fake_server, page, cua_agent, monkeypatch):
     real = protocol.computer_tool
     monkeypatch.setattr(protocol, "computer_tool", lambda kind, w, h: real(kind, w - 1, h))

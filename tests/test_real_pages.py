@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from inner import SCRIPTED_MODEL_FIXTURE
+
 PAGES = Path(__file__).parent / "pages"
 
-CONFTEST = '''
+CONFTEST = SCRIPTED_MODEL_FIXTURE + '''
 import functools, os, threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
@@ -46,14 +48,6 @@ def origins():
     (top, top_url), (app, app_url) = serve("127.0.0.1"), serve("localhost")
     yield top_url, app_url
     top.shutdown(); app.shutdown()
-
-@pytest.fixture
-def model(request):
-    """The fake server when the run is scripted, else None (no server, no credentials)."""
-    if os.environ.get("SCRIPTED") != "1":
-        yield None
-        return
-    yield request.getfixturevalue("cua_fake_server")
 
 def centre(locator):
     box = locator.bounding_box()  # in the top page's viewport, frames included

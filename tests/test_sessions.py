@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import shutil
 
-CONFTEST = '''
+from inner import SCRIPTED_MODEL_FIXTURE
+
+CONFTEST = SCRIPTED_MODEL_FIXTURE + '''
 import os
 import pytest
 
@@ -38,13 +40,6 @@ def signed_in_state(browser, tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args, signed_in_state):
     return {**browser_context_args, "storage_state": signed_in_state}
-
-@pytest.fixture
-def model(request):
-    if os.environ.get("SCRIPTED") != "1":
-        yield None
-        return
-    yield request.getfixturevalue("cua_fake_server")
 '''
 
 TESTS = '''

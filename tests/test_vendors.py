@@ -14,6 +14,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
+from inner import SCRIPTED_MODEL_FIXTURE
 from pytest_cua import CuaStepFailed, Settings, providers
 from pytest_cua.errors import CuaConfigError
 from pytest_cua.providers import anthropic as claude
@@ -127,6 +128,21 @@ def test_refusal_fails_the_step_and_pause_turn_goes_on(vendor, cua_fake_server, 
         cua_agent("Do something the model will not do")
 
 
+@pytest.mark.parametrize("vendor", ["anthropic-toolset"], indirect=True)
+def test_claude_outage_is_a_provider_error_with_the_request_id(vendor, cua_fake_server, form,
+                                                              cua_agent):
+    from pytest_cua import CuaProviderError
+    from pytest_cua.testing import fault
+
+    cua_fake_server.script(fault(529), fault(529), fault(529))
+    with pytest.raises(CuaProviderError) as failed:
+        cua_agent("Look")
+    text = str(failed.value)
+    assert "HTTP 529 (overloaded) (request id req_fake_" in text
+    assert "it still failed after 2 retries" in text
+    assert failed.value.status == 529 and failed.value.request_id.startswith("req_fake_")
+
+
 # ---------------------------------------------------------------- choosing the provider
 @pytest.mark.parametrize(("env", "provider"), [
     ({"OPENAI_API_KEY": "k"}, "openai"),
@@ -170,17 +186,11 @@ def test_xdotool_keys_and_a_click_at_the_cursor():
 
 
 # ---------------------------------------------------------------- cassettes per provider
-CASSETTE_TEST = """
+CASSETTE_TEST = SCRIPTED_MODEL_FIXTURE + """
 import os
 import pytest
 from pytest_cua.testing import center_of, click, computer_call, turn, type_text, verdict
 
-@pytest.fixture
-def model(request):
-    if os.environ.get("SCRIPTED") != "1":
-        yield None
-        return
-    yield request.getfixturevalue("cua_fake_server")
 
 def test_name(model, page, cua_agent):
     page.goto(os.environ["SITE"] + "/form.html")

@@ -93,9 +93,11 @@ class ResponsesDialect:
         self._items = []
 
     def create(self, client: Any, request: dict) -> Any:
+        __tracebackhide__ = True
         return create_response(client, request)
 
     async def acreate(self, client: Any, request: dict) -> Any:
+        __tracebackhide__ = True
         return await acreate_response(client, request)
 
 

@@ -45,6 +45,10 @@ def _data_url(image: tuple[bytes, str]) -> str:
     return f"data:{image[1]};base64," + base64.b64encode(image[0]).decode("ascii")
 
 
+def _cached(tokens: int) -> str:
+    return f" ({tokens} from the prompt cache)" if tokens else ""
+
+
 def turn_summary(turn: TurnRecord) -> str:
     """What the model did in a turn, in one line."""
     parts = [a.description for a in turn.actions]
@@ -77,7 +81,8 @@ def _turn_html(step: StepResult, turn: TurnRecord, fmt: str) -> str:
         f'<div class="turn" data-turn="{turn.index + 1}">{picture}<div>'
         f"<h3>turn {turn.index + 1}</h3><ul>{''.join(rows)}</ul>{notes}"
         f'<p class="meta">{escape(turn.url)}<br>model {turn.seconds:.2f}s · '
-        f"{turn.input_tokens} in / {turn.output_tokens} out tokens</p></div></div>"
+        f"{turn.input_tokens} in{_cached(turn.cached_tokens)} / {turn.output_tokens} out "
+        "tokens</p></div></div>"
     )
 
 
@@ -125,7 +130,8 @@ def step_table(trail: Trail) -> str:
         )
     return (
         f'<div class="cua-steps"><p>CUA: {escape(trail.model)}, {trail.turns} turns, '
-        f"{trail.input_tokens} in / {trail.output_tokens} out tokens</p>"
+        f"{trail.input_tokens} in{_cached(trail.cached_tokens)} / {trail.output_tokens} out "
+        "tokens</p>"
         '<table class="cua"><tr><th>#</th><th>kind</th><th>instruction</th><th>outcome</th>'
         "<th>reason / answer</th><th>turns</th><th>actions per turn</th></tr>"
         f"{''.join(rows)}</table></div>"
