@@ -24,7 +24,7 @@ from .errors import (
     CuaSafetyCheckFailed,
     CuaStepFailed,
 )
-from .loop import Conversation, Execute, Finish, Send
+from .loop import Conversation, Execute, Finish, Image, Send
 from .settings import Settings
 from .trail import ActionRecord, StepResult, Trail, TurnRecord
 
@@ -152,8 +152,12 @@ class AgentCore:
         for observer in self.observers:
             observer.step_finished(step, error)
 
+    def _seen(self, shot: Shot) -> Image:
+        """The screenshot as the model gets it, with the page it shows."""
+        return replace(shot.image, page_url=self.page.url)
+
     def _begin(self, step: StepResult, shot: Shot) -> Send:
-        decision = self.conversation.begin(step.kind, step.instruction, shot.image,
+        decision = self.conversation.begin(step.kind, step.instruction, self._seen(shot),
                                            done=self._unseen,
                                            secrets=tuple(self._step_secrets))
         self._unseen = []
@@ -351,7 +355,7 @@ class AgentCore:
         typed: str | None = None
         shot = Shot(dialogs.draw(base.png, info), base.scale)
         self._took_over = True
-        decision = self.conversation.executed(shot.image, [], [dialogs.opened(info)])
+        decision = self.conversation.executed(self._seen(shot), [], [dialogs.opened(info)])
         while True:
             if isinstance(decision, Send | Finish):
                 self._announce(step)
@@ -368,7 +372,7 @@ class AgentCore:
                 if reading.answer is None:
                     typed = reading.typed
                     shot = Shot(dialogs.draw(base.png, info, typed), base.scale)
-                    decision = self.conversation.executed(shot.image, reading.errors,
+                    decision = self.conversation.executed(self._seen(shot), reading.errors,
                                                           [dialogs.opened(info, again=True)])
                     continue
                 self._resume = replace(decision, actions=decision.actions[reading.used:])
@@ -589,7 +593,7 @@ class CuaAgent(AgentCore):
                     decision, *carried = resumed  # type: ignore[assignment]
                     continue
                 carried = ([], [])
-                decision = self.conversation.executed(shot.image, errors, events)
+                decision = self.conversation.executed(self._seen(shot), errors, events)
             else:
                 if step.kind != "act" and decision.outcome in ("verdict", "answer"):
                     step.evidence = probes.run(self._evidence_now())

@@ -91,7 +91,7 @@ class AsyncCuaAgent(AgentCore):
                     decision, *carried = resumed  # type: ignore[assignment]
                     continue
                 carried = ([], [])
-                decision = self.conversation.executed(shot.image, errors, events)
+                decision = self.conversation.executed(self._seen(shot), errors, events)
             else:
                 if step.kind != "act" and decision.outcome in ("verdict", "answer"):
                     step.evidence = await probes.arun(self._evidence_now())

@@ -202,6 +202,11 @@ def plan(action: Any, scale: Scale, read_only: bool = False) -> list[Op]:
         return _with_keys(keys[:-1], [Op("keyboard", "press", (keys[-1],))])
     if kind == "wait":
         return [Op("page", "wait_for_timeout", (_wait_ms(action),))]
+    if kind == "navigate":  # the allowlist sees it like any other navigation
+        url = action.get("url")
+        if not isinstance(url, str) or not url.strip():
+            raise ActionError(f"navigate needs a url, got {url!r}")
+        return [Op("page", "goto", (url,))]
     if kind in ("screenshot", "cursor_position"):  # the answer is the screenshot (and text)
         return []
     if kind == "zoom":
@@ -213,7 +218,8 @@ def plan(action: Any, scale: Scale, read_only: bool = False) -> list[Op]:
         return []
     raise ActionError(
         f"unknown action type {kind!r}; use one of click, double_click, triple_click, drag, "
-        "move, mouse_down, mouse_up, scroll, type, keypress, hold_key, wait, screenshot, zoom"
+        "move, mouse_down, mouse_up, scroll, type, keypress, hold_key, wait, screenshot, zoom, "
+        "navigate"
     )
 
 

@@ -49,15 +49,19 @@ INFRASTRUCTURE_ERRORS = (CuaProviderError, CuaConfigError, CuaCassetteError,
                          CuaBudgetExceeded)
 
 _HELP = {
-    "provider": "model provider: openai, azure, anthropic, or auto (by the credentials set)",
+    "provider": "model provider: openai, azure, anthropic, gemini, or auto (by the "
+                "credentials set)",
     "model": "model name, or Azure deployment name (default gpt-5.4; for anthropic "
-             "claude-sonnet-4-6)",
+             "claude-sonnet-4-6; for gemini gemini-3-flash-preview)",
     "tool": "computer tool version: preview, ga (OpenAI); computer_20250124, "
-            "computer_20251124, computer_toolset_20260801 (Anthropic); or auto (by model)",
+            "computer_20251124, computer_toolset_20260801 (Anthropic); computer_use_browser "
+            "(Gemini); or auto (by provider and model)",
     "max_steps": "model turns allowed per step (default 30)",
     "safety_policy": "fail (default), acknowledge, or a comma list of safety check codes to "
                      "acknowledge",
     "allowed_domains": "a host the browser may visit (repeatable)",
+    "gemini_excluded": "Gemini's predefined functions the model may not use, comma-separated "
+                       "(default search,open_web_browser; none for none)",
     "cache": "cassettes: off, record, auto, replay (default off)",
     "cache_dir": "where cassettes live, relative to rootdir (default cua_cassettes)",
     "trail_dir": "also write one standalone HTML trail per test into this folder",

@@ -14,9 +14,9 @@ from typing import Any
 
 from . import safety
 
-PROVIDERS = ("auto", "openai", "azure", "anthropic")
+PROVIDERS = ("auto", "openai", "azure", "anthropic", "gemini")
 TOOLS = ("auto", "preview", "ga", "computer_20250124", "computer_20251124",
-         "computer_toolset_20260801")
+         "computer_toolset_20260801", "computer_use_browser")
 CACHE_MODES = ("off", "record", "auto", "replay")
 HISTORY_MODES = ("server", "manual")
 REPORT_IMAGES = ("png", "jpeg", "webp", "off")
@@ -44,6 +44,7 @@ class Settings:
     screenshot_format: str = "png"
     loop_limit: int = 8
     max_turns_total: int = 0
+    gemini_excluded: tuple[str, ...] = ("search", "open_web_browser")
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -129,6 +130,17 @@ def _domains(value: Any) -> tuple[str, ...]:
     return domains
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    """A comma list of function names; `none` for an empty list."""
+    items = [v.strip() for v in (value.split(",") if isinstance(value, str) else value)]
+    if items == ["none"]:
+        return ()
+    bad = [v for v in items if not re.fullmatch(r"[a-z_][a-z0-9_]*", v)]
+    if bad or not items:
+        raise ValueError(f"expected a comma list of function names (or none), got {value!r}")
+    return tuple(items)
+
+
 @dataclass(frozen=True)
 class Spec:
     name: str
@@ -163,6 +175,8 @@ SPECS: tuple[Spec, ...] = (
          marker=True),
     Spec("max_turns_total", _whole, "--cua-max-turns-total", "cua_max_turns_total",
          "CUA_MAX_TURNS_TOTAL"),
+    Spec("gemini_excluded", _names, "--cua-gemini-excluded", "cua_gemini_excluded",
+         "CUA_GEMINI_EXCLUDED", marker=True),
 )
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 MARKER_KEYS = tuple(spec.name for spec in SPECS if spec.marker)

@@ -29,7 +29,7 @@ from pytest_cua.testing import (
     type_text,
     verdict,
 )
-from vendors import batches
+from vendors import WITHOUT_GEMINI, batches
 
 ANTHROPIC = ["anthropic-20250124", "anthropic-20251124", "anthropic-toolset"]
 

@@ -9,7 +9,11 @@ VENDORS = {
     "anthropic-20250124": {"CUA_PROVIDER": "anthropic", "CUA_TOOL": "computer_20250124"},
     "anthropic-20251124": {"CUA_PROVIDER": "anthropic", "CUA_TOOL": "computer_20251124"},
     "anthropic-toolset": {"CUA_PROVIDER": "anthropic", "CUA_TOOL": "computer_toolset_20260801"},
+    "gemini": {"CUA_PROVIDER": "gemini"},
 }
+# Gemini's predefined functions have no right or middle click, no held modifier keys and no
+# double click, and type where they point: scenarios that need those run on the others.
+WITHOUT_GEMINI = [name for name in VENDORS if name != "gemini"]
 
 
 def batches(vendor: str) -> bool:

@@ -3,7 +3,7 @@
 `dialect_for` gives the loop the vendor's `Dialect` (see `base`); `build_client` builds the
 vendor's SDK client from the variables that SDK already reads. Everything vendor-specific
 is in one module per vendor: `openai` (OpenAI and Azure OpenAI, the Responses API) and
-`anthropic` (the Messages API).
+`anthropic` (the Messages API) and `gemini` (generateContent with computer use).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import CuaConfigError
 from ..settings import DEFAULT_MODEL, Settings
 from . import anthropic as anthropic_dialect
+from . import gemini as gemini_dialect
 from . import openai as openai_dialect
 from .base import Dialect, LazyClient
 from .openai import (
@@ -31,18 +32,29 @@ __all__ = ["AZURE_SCOPE", "DEFAULT_AZURE_API_VERSION", "Dialect", "LazyClient",
            "resolve_provider"]
 
 DEFAULT_MODELS = {"openai": DEFAULT_MODEL, "azure": DEFAULT_MODEL,
-                  "anthropic": anthropic_dialect.DEFAULT_MODEL}
+                  "anthropic": anthropic_dialect.DEFAULT_MODEL,
+                  "gemini": gemini_dialect.DEFAULT_MODEL}
+_MODULES: dict[str, Any] = {"openai": openai_dialect, "azure": openai_dialect,
+                            "anthropic": anthropic_dialect, "gemini": gemini_dialect}
+_TOOLS = {"openai": openai_dialect.VARIANTS, "azure": openai_dialect.VARIANTS,
+          "anthropic": anthropic_dialect.VERSIONS, "gemini": (gemini_dialect.TOOL,)}
 
 
 def resolve_provider(settings: Settings, env: Mapping[str, str]) -> str:
     """`auto` picks by the credentials that are set: Azure's endpoint, then an OpenAI key,
-    then an Anthropic key; OpenAI when none is (its error then says what to set)."""
+    then an Anthropic key, then a Gemini key (or Vertex AI); OpenAI when none is (its error
+    then says what to set)."""
     if settings.provider != "auto":
         return settings.provider
     if env.get("AZURE_OPENAI_ENDPOINT"):
         return "azure"
-    if not env.get("OPENAI_API_KEY") and env.get("ANTHROPIC_API_KEY"):
+    if env.get("OPENAI_API_KEY"):
+        return "openai"
+    if env.get("ANTHROPIC_API_KEY"):
         return "anthropic"
+    if (env.get("GEMINI_API_KEY") or env.get("GOOGLE_API_KEY")
+            or str(env.get("GOOGLE_GENAI_USE_VERTEXAI", "")).lower() in ("1", "true", "yes")):
+        return "gemini"
     return "openai"
 
 
@@ -61,9 +73,9 @@ def tool_for(settings: Settings, env: Mapping[str, str]) -> str:
     """The computer tool version: as set, or picked by provider and model name."""
     provider = resolve_provider(settings, env)
     model = model_for(settings, env)
-    module = anthropic_dialect if provider == "anthropic" else openai_dialect
-    tool = settings.tool if settings.tool != "auto" else module.tool_for_model(model)
-    valid = anthropic_dialect.VERSIONS if provider == "anthropic" else openai_dialect.VARIANTS
+    tool = settings.tool if settings.tool != "auto" else \
+        _MODULES[provider].tool_for_model(model)
+    valid = _TOOLS[provider]
     if tool not in valid:
         raise CuaConfigError(
             f"--cua-tool={tool} is not a computer tool of provider {provider!r}; use one of "
@@ -77,12 +89,15 @@ def dialect_for(settings: Settings, env: Mapping[str, str]) -> Dialect:
     model, tool = model_for(settings, env), tool_for(settings, env)
     if provider == "anthropic":
         return anthropic_dialect.MessagesDialect(model, tool)
+    if provider == "gemini":
+        return gemini_dialect.GeminiDialect(model, settings.gemini_excluded)
     return openai_dialect.ResponsesDialect(model, tool, settings.history)
 
 
 def client_key(settings: Settings, env: Mapping[str, str]) -> tuple:
     """What makes two clients interchangeable, so one can be reused across tests."""
-    names = (*openai_dialect.OPENAI_VARS, *anthropic_dialect.ANTHROPIC_VARS)
+    names = (*openai_dialect.OPENAI_VARS, *anthropic_dialect.ANTHROPIC_VARS,
+             *gemini_dialect.GEMINI_VARS)
     return (resolve_provider(settings, env), settings.timeout, *(env.get(n) for n in names))
 
 
@@ -90,6 +105,7 @@ def build_client(settings: Settings, env: Mapping[str, str], credential: Any = N
                  asynchronous: bool = False) -> Any:
     """The SDK client for the configured provider; CuaConfigError names what to set or
     install, before any page is opened."""
-    if resolve_provider(settings, env) == "anthropic":
-        return anthropic_dialect.build_client(settings, env, asynchronous=asynchronous)
+    provider = resolve_provider(settings, env)
+    if provider in ("anthropic", "gemini"):
+        return _MODULES[provider].build_client(settings, env, asynchronous=asynchronous)
     return openai_dialect.build_client(settings, env, credential, asynchronous=asynchronous)

@@ -95,6 +95,7 @@ class Image:
     width: int
     height: int
     zoomed: bool = False  # a region at full resolution, not the screen: no new display size
+    page_url: str = ""  # where the browser was (Gemini's function responses carry it)
 
     @property
     def media_type(self) -> str:

@@ -88,7 +88,8 @@ def center_of(page: object, selector: str) -> tuple[int, int]:
         raise AssertionError(f"{selector} is not visible, so it has no position to click")
     return round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)
 _PROVIDER_VARS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION",
-                  "ANTHROPIC_AUTH_TOKEN")
+                  "ANTHROPIC_AUTH_TOKEN", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI")
+FAKE_GEMINI_KEY = "fake-gemini-pytest-cua"
 FAKE_ANTHROPIC_KEY = "sk-ant-fake-pytest-cua"
 
 
@@ -108,5 +109,7 @@ def cua_fake_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeResponsesSe
         monkeypatch.setenv("OPENAI_API_KEY", FAKE_API_KEY)
         monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)  # the SDK adds /v1/messages
         monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_ANTHROPIC_KEY)
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", server.url)  # + /v1beta/models/...
+        monkeypatch.setenv("GEMINI_API_KEY", FAKE_GEMINI_KEY)
         yield server
     server.assert_clean()

@@ -1,7 +1,7 @@
 """A scripted fake model server: real HTTP, real wire formats, strict checks.
 
-It serves OpenAI's Responses API (here) and Anthropic's Messages API (`messages`) from the
-same scripts, written in our action vocabulary.
+It serves OpenAI's Responses API (here), Anthropic's Messages API (`messages`) and Gemini's
+generateContent (`gemini`) from the same scripts, written in our action vocabulary.
 
 The real `openai` SDK talks to it through OPENAI_BASE_URL (or as AzureOpenAI through
 AZURE_OPENAI_ENDPOINT). Every request is checked against the SDK's own request types and
@@ -31,7 +31,7 @@ from openai.types.responses.response_create_params import ResponseCreateParamsNo
 from PIL import Image
 from pydantic import TypeAdapter, ValidationError
 
-from . import messages
+from . import gemini, messages
 from .script import ComputerCall, Fault, Turn
 
 GA_LIMIT = (1440, 900)
@@ -119,10 +119,16 @@ class RecordedRequest:
     def anthropic(self) -> bool:
         return isinstance(self.body, dict) and "messages" in self.body
 
+    @property
+    def google(self) -> bool:
+        return isinstance(self.body, dict) and "contents" in self.body
+
     def images(self) -> list[str]:
         """Data URLs of all images in the request: user messages and call outputs."""
         if self.anthropic:
             return messages.image_urls(self.body)
+        if self.google:
+            return gemini.image_urls(self.body)
         urls = []
         for item in self.input:
             if not isinstance(item, dict):
@@ -137,6 +143,8 @@ class RecordedRequest:
     def texts(self) -> list[str]:
         if self.anthropic:
             return messages.texts(self.body)
+        if self.google:
+            return gemini.texts(self.body)
         return [part.get("text", "") for item in self.input if isinstance(item, dict)
                 for part in (item.get("content") if isinstance(item.get("content"), list) else [])
                 if isinstance(part, dict) and part.get("type") == "input_text"]
@@ -157,6 +165,7 @@ class FakeResponsesServer:
         self._turns: list[Turn | Fault | Callable[[RecordedRequest], Any]] = []
         self.requests: list[RecordedRequest] = []
         self.request_counter = 0
+        self._pointer = [0, 0]  # where Gemini's pointer last was: typing goes there
         self.errors: list[str] = []
         self.delay = 0.0
         self._issued: dict[str, _Issued] = {}
@@ -256,14 +265,16 @@ class FakeResponsesServer:
             received=received,
         )
         anthropic = parts.path.endswith("/messages")
+        google = parts.path.endswith(":generateContent")
         with self._lock:
             self.requests.append(request)
-            if not (anthropic or parts.path.endswith("/responses")):
+            if not (anthropic or google or parts.path.endswith("/responses")):
                 request.status = 404
                 handler._reply(404, {"error": {"message": f"no route {parts.path}"}})
                 return
             request.errors = (messages.check_request(body, request.headers, _check_typed)
-                              if anthropic else self._check_request(body))
+                              if anthropic else gemini.check_request(body) if google
+                              else self._check_request(body))
             scripted = self._turns.pop(0) if self._turns and not request.errors else None
             if not request.errors and scripted is None:
                 request.errors = ["no scripted model turn left for this request"]
@@ -285,10 +296,15 @@ class FakeResponsesServer:
                     if anthropic:
                         reply = {"type": "error", "error": {"type": "api_error",
                                                             "message": f"scripted fault {status}"}}
+                    if google:
+                        reply = {"error": {"code": status, "message": f"scripted fault {status}",
+                                           "status": "UNAVAILABLE"}}
             else:
                 try:
-                    built = (messages.build_reply(body, self._as_turn(scripted), self._next_id)
-                             if anthropic else self._build_response(body, scripted))
+                    turn = self._as_turn(scripted)
+                    built = (messages.build_reply(body, turn, self._next_id) if anthropic
+                             else gemini.build_reply(body, turn, self._next_id, self._pointer)
+                             if google else self._build_response(body, scripted))
                     status, reply, headers = 200, built, {}
                 except Exception as exc:
                     request.errors = [f"the scripted turn cannot be served: {exc}"]
