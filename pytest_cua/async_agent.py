@@ -141,5 +141,6 @@ class AsyncCuaAgent(AgentCore):
         try:
             await self.computer.execute(action, scale, read_only)
         except ActionError as exc:
+            self._check_domains()  # a navigation the allowlist stopped is why it failed
             raise ActionError(self._redact(str(exc))) from None
         self._check_domains()

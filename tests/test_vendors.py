@@ -29,7 +29,7 @@ from pytest_cua.testing import (
     type_text,
     verdict,
 )
-from vendors import WITHOUT_GEMINI, batches
+from vendors import batches
 
 ANTHROPIC = ["anthropic-20250124", "anthropic-20251124", "anthropic-toolset"]
 
@@ -53,7 +53,8 @@ def test_multi_step_flow_on_every_dialect(vendor, cua_fake_server, form, cua_age
     result = cua_agent("Sign up as Ada Lovelace, ada@example.com, accepting the terms")
 
     expect(form.locator("#result")).to_have_text("Welcome, Ada Lovelace <ada@example.com>!")
-    assert result.passed and len(result.actions) == 6
+    # Gemini types with type_text_at, which clicks where it types: two actions of ours.
+    assert result.passed and len(result.actions) == (8 if vendor == "gemini" else 6)
     last = cua_fake_server.requests[-1]
     assert decode_image(last.images()[-1]) == ("png", (1280, 720))
     if vendor.startswith("anthropic"):
@@ -221,3 +222,137 @@ def test_a_cassette_recorded_on_claude_replays_offline_and_only_there(cua_pytest
     other.assert_outcomes(errors=1)
     other.stdout.fnmatch_lines(["*CuaCassetteError*model 'claude-sonnet-4-6' (recorded) vs "
                                 "'gpt-5.4' (now)*"])
+
+
+# ---------------------------------------------------------------- Gemini
+def test_every_gemini_function_maps_into_our_vocabulary():
+    from pytest_cua.providers.gemini import to_actions
+
+    size = (1280, 720)
+    assert to_actions("click_at", {"x": 500, "y": 500}, size) == [
+        {"type": "click", "button": "left", "x": 640, "y": 360}]
+    assert to_actions("hover_at", {"x": 0, "y": 999}, size) == [{"type": "move", "x": 0,
+                                                                 "y": 719}]
+    assert [a["type"] for a in to_actions(
+        "type_text_at", {"x": 10, "y": 10, "text": "hi", "press_enter": True}, size)] == [
+        "click", "keypress", "keypress", "type", "keypress"]  # cleared first by default
+    assert [a["type"] for a in to_actions(
+        "type_text_at", {"x": 10, "y": 10, "text": "hi", "clear_before_typing": False},
+        size)] == ["click", "type"]
+    assert to_actions("key_combination", {"keys": "Control+A"}, size) == [
+        {"type": "keypress", "keys": ["Control", "A"]}]
+    assert to_actions("scroll_document", {"direction": "down"}, size)[0]["scroll_y"] == 576
+    assert to_actions("scroll_at", {"x": 500, "y": 500, "direction": "left",
+                                    "magnitude": 500}, size)[0]["scroll_x"] == -640
+    assert to_actions("drag_and_drop", {"x": 0, "y": 0, "destination_x": 500,
+                                        "destination_y": 500}, size)[0]["path"][1] == {
+        "x": 640, "y": 360}
+    assert to_actions("navigate", {"url": "https://example.com"}, size) == [
+        {"type": "navigate", "url": "https://example.com"}]
+    assert to_actions("go_back", {}, size)[0]["button"] == "back"
+    assert to_actions("go_forward", {}, size)[0]["button"] == "forward"
+    assert to_actions("wait_5_seconds", {}, size) == [{"type": "wait", "ms": 5000}]
+    assert to_actions("teleport", {}, size) == [{"type": "teleport"}]
+
+
+GEMINI_INNER = """
+import pytest
+from pytest_cua import CuaSafetyCheckFailed, CuaStepFailed
+from pytest_cua.testing import (center_of, click, computer_call, function_call, raw,
+                                reasoning, safety_check, turn, verdict)
+
+SITE = __import__("os").environ["SITE"]
+
+def test_confirmation_refused_by_default(cua_fake_server, page, cua_agent):
+    page.goto(SITE + "/form.html")
+    cua_fake_server.script(turn(computer_call(click(*center_of(page, "#agree")),
+        safety_checks=[safety_check("require_confirmation", "Accepting terms needs a human")])))
+    with pytest.raises(CuaSafetyCheckFailed, match="Accepting terms needs a human"):
+        cua_agent("Accept the terms")
+    assert not page.is_checked("#agree")  # nothing was executed
+
+@pytest.mark.cua(safety_policy="require_confirmation")
+def test_confirmation_acknowledged(cua_fake_server, page, cua_agent):
+    page.goto(SITE + "/form.html")
+    cua_fake_server.script(turn(computer_call(click(*center_of(page, "#agree")),
+        safety_checks=[safety_check("require_confirmation", "Accepting terms")])),
+        turn(verdict(True, "accepted")))
+    cua_agent("Accept the terms")
+    assert page.is_checked("#agree")
+    answer = cua_fake_server.requests[1].body["contents"][-1]["parts"][0]["functionResponse"]
+    assert answer["response"]["safety_acknowledgement"] == "true"
+    assert answer["response"]["url"].endswith("/form.html")
+
+def test_intent_unknown_function_and_navigate(cua_fake_server, page, cua_agent):
+    page.goto(SITE + "/form.html")
+    cua_fake_server.script(
+        turn(raw({"functionCall": {"name": "click_at", "args": {"x": 1, "y": 1,
+                                                                 "intent": "look around"}}})),
+        turn(raw({"functionCall": {"name": "teleport", "args": {}}})),
+        turn(computer_call({"type": "navigate", "url": SITE + "/events.html"})),
+        turn(verdict(True, "there")))
+    result = cua_agent("Go to the events page")
+    assert page.url.endswith("/events.html")
+    assert "look around" in result.turns[0].reasoning
+    told = cua_fake_server.requests[2].body["contents"][-1]["parts"][0]["functionResponse"]
+    assert "unknown action type 'teleport'" in told["response"]["error"]
+
+@pytest.mark.cua(allowed_domains=["127.0.0.1"])
+def test_navigate_obeys_the_allowlist(cua_fake_server, page, cua_agent):
+    from pytest_cua import CuaDomainBlocked
+    page.goto(SITE + "/form.html")
+    cua_fake_server.script(turn(computer_call({"type": "navigate",
+                                               "url": "http://localhost:9/elsewhere"})))
+    with pytest.raises(CuaDomainBlocked, match="localhost:9"):
+        cua_agent("Go elsewhere")
+
+def test_blocked_answer_fails_the_step(cua_fake_server, page, cua_agent):
+    page.goto(SITE + "/form.html")
+    cua_fake_server.script(turn(status="refusal"))
+    with pytest.raises(CuaStepFailed, match="the model refused: SAFETY"):
+        cua_agent("Do something")
+
+@pytest.mark.cua(max_steps=50)
+def test_forty_turns_four_images(cua_fake_server, page, cua_agent):
+    from pytest_cua.testing import screenshot
+    page.goto(SITE + "/form.html")
+    cua_fake_server.script(*[turn(computer_call(screenshot())) for _ in range(39)],
+                           turn(verdict(True, "done")))
+    cua_agent.check("The form is there")
+    assert max(len(r.images()) for r in cua_fake_server.requests) <= 4
+    tool = cua_fake_server.requests[0].body["tools"][0]["computerUse"]
+    excluded = tool.get("excludedPredefinedFunctions") or tool.get("excluded_predefined_functions")
+    assert excluded == ["search", "open_web_browser"], tool
+"""
+
+
+def test_gemini_safety_functions_history_and_blocks(cua_pytester, monkeypatch):
+    monkeypatch.setenv("CUA_PROVIDER", "gemini")
+    cua_pytester.makepyfile(test_inner=GEMINI_INNER)
+    result = cua_pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", timeout=240)
+    result.assert_outcomes(passed=6)
+
+
+def test_a_cassette_recorded_on_gemini_replays_offline(cua_pytester, monkeypatch):
+    cua_pytester.makepyfile(test_inner=CASSETTE_TEST)
+    monkeypatch.setenv("CUA_PROVIDER", "gemini")
+    for mode, scripted in (("record", "1"), ("replay", "0")):
+        monkeypatch.setenv("SCRIPTED", scripted)
+        result = cua_pytester.runpytest_subprocess("-p", "no:cacheprovider",
+                                                   f"--cua-cache={mode}", timeout=240)
+        result.assert_outcomes(passed=1)
+    (cassette,) = (cua_pytester.path / "cua_cassettes").rglob("*.yaml")
+    data = yaml.safe_load(cassette.read_text())
+    assert (data["model"], data["tool"]) == ("gemini-3-flash-preview", "computer_use_browser")
+
+
+def test_missing_gemini_key_or_package_says_what_to_do(monkeypatch):
+    settings = Settings(provider="gemini")
+    with pytest.raises(CuaConfigError, match="set GEMINI_API_KEY"):
+        providers.build_client(settings, {})
+    assert providers.resolve_provider(Settings(), {"GEMINI_API_KEY": "k"}) == "gemini"
+    assert providers.resolve_provider(Settings(), {"GOOGLE_GENAI_USE_VERTEXAI": "true"}) == \
+        "gemini"
+    monkeypatch.setitem(sys.modules, "google.genai", None)
+    with pytest.raises(CuaConfigError, match=r'pip install "pytest-cua\[gemini\]"'):
+        providers.build_client(settings, {"GEMINI_API_KEY": "k"})
