@@ -31,7 +31,6 @@ from openai.types.responses.response_create_params import ResponseCreateParamsNo
 from PIL import Image
 from pydantic import TypeAdapter, ValidationError
 
-from . import gemini, messages
 from .script import ComputerCall, Fault, Turn
 
 GA_LIMIT = (1440, 900)
@@ -77,6 +76,14 @@ def _check_typed(value: Any, cls: type, where: str) -> list[str]:
             loc = ".".join(str(p) for p in err["loc"])
             errors.append(f"{where}.{loc}: {err['msg']} (SDK type {cls.__name__})")
     return errors
+
+
+def _route(name: str) -> Any:
+    """The Anthropic (`messages`) or Gemini (`gemini`) route, imported when first used: each
+    needs its vendor's SDK, which a suite on OpenAI alone does not install."""
+    import importlib
+
+    return importlib.import_module(f"{__package__}.{name}")
 
 
 def decode_image(url: Any) -> tuple[str, tuple[int, int]]:
@@ -126,9 +133,9 @@ class RecordedRequest:
     def images(self) -> list[str]:
         """Data URLs of all images in the request: user messages and call outputs."""
         if self.anthropic:
-            return messages.image_urls(self.body)
+            return _route("messages").image_urls(self.body)
         if self.google:
-            return gemini.image_urls(self.body)
+            return _route("gemini").image_urls(self.body)
         urls = []
         for item in self.input:
             if not isinstance(item, dict):
@@ -142,9 +149,9 @@ class RecordedRequest:
 
     def texts(self) -> list[str]:
         if self.anthropic:
-            return messages.texts(self.body)
+            return _route("messages").texts(self.body)
         if self.google:
-            return gemini.texts(self.body)
+            return _route("gemini").texts(self.body)
         return [part.get("text", "") for item in self.input if isinstance(item, dict)
                 for part in (item.get("content") if isinstance(item.get("content"), list) else [])
                 if isinstance(part, dict) and part.get("type") == "input_text"]
@@ -272,9 +279,10 @@ class FakeResponsesServer:
                 request.status = 404
                 handler._reply(404, {"error": {"message": f"no route {parts.path}"}})
                 return
-            request.errors = (messages.check_request(body, request.headers, _check_typed)
-                              if anthropic else gemini.check_request(body) if google
-                              else self._check_request(body))
+            request.errors = (
+                _route("messages").check_request(body, request.headers, _check_typed)
+                if anthropic else _route("gemini").check_request(body) if google
+                else self._check_request(body))
             scripted = self._turns.pop(0) if self._turns and not request.errors else None
             if not request.errors and scripted is None:
                 request.errors = ["no scripted model turn left for this request"]
@@ -302,9 +310,11 @@ class FakeResponsesServer:
             else:
                 try:
                     turn = self._as_turn(scripted)
-                    built = (messages.build_reply(body, turn, self._next_id) if anthropic
-                             else gemini.build_reply(body, turn, self._next_id, self._pointer)
-                             if google else self._build_response(body, scripted))
+                    built = (
+                        _route("messages").build_reply(body, turn, self._next_id) if anthropic
+                        else _route("gemini").build_reply(body, turn, self._next_id,
+                                                          self._pointer)
+                        if google else self._build_response(body, scripted))
                     status, reply, headers = 200, built, {}
                 except Exception as exc:
                     request.errors = [f"the scripted turn cannot be served: {exc}"]
