@@ -125,3 +125,16 @@ def test_ga_batches_and_the_preview_single_action(server, client):
 def test_exhausted_script_is_an_error(server, client):
     with pytest.raises(openai.BadRequestError, match="no scripted model turn left"):
         create(client, input=[first_message()])
+
+
+def test_the_fake_server_needs_no_vendor_sdk_it_does_not_serve():
+    """A suite on OpenAI alone installs neither anthropic nor google-genai."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['anthropic'] = None; sys.modules['google.genai'] = None\n"
+            "from pytest_cua.testing.server import FakeResponsesServer\n"
+            "with FakeResponsesServer():\n    print('served')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.strip() == "served", done.stderr
