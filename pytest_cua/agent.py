@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, replace
 from typing import Any, Protocol
 
@@ -342,12 +342,15 @@ class AgentCore:
     def _answer_dialog(self, info: dialogs.DialogInfo) -> Any:  # pragma: no cover
         raise NotImplementedError  # each driver's own: it waits for the model its way
 
-    def _dialog_turns(self, info: dialogs.DialogInfo
-                      ) -> Generator[dict, Any, dialogs.Answer]:
+    def _dialog_turns(self, info: dialogs.DialogInfo,
+                      send: Callable[[Any, dict], Any]) -> probes.Probe[dialogs.Answer]:
         """The model answers a dialog: the running computer call is answered with a picture
-        of it, and the model's next actions are read against it until one answers it.
-        Yields the requests to send and receives the responses (the driver does the I/O);
-        what the model does after answering is resumed by the driver on the page."""
+        of it, and the model's next actions are read against it until one answers it (in a
+        replay, the cassette answers). Yields the model requests as calls of `send` (the
+        dialect's `create` or `acreate`), so either driver runs it with `probes.run` or
+        `probes.arun`; what the model does after answering is resumed on the page."""
+        if self._replaying is not None:
+            return self._replayed_dialog(info)
         step, base = self._step, self._last_shot
         if base is None or not base.png or not self.conversation.executing:
             return dialogs.Answer(False)  # no model turn is waiting for this action
@@ -361,8 +364,8 @@ class AgentCore:
                 self._announce(step)
             if isinstance(decision, Send):
                 turn = self._start_request(step, shot)
-                response = yield decision.request
-                decision = self.conversation.receive(response)
+                response = yield (lambda r=decision.request: send(self.client, r))
+                decision = self.conversation.receive(_reraise(response))
                 self._record_response(turn, decision)
             elif isinstance(decision, Execute):
                 reading = dialogs.read(decision.actions, info, parts, typed)
@@ -527,15 +530,7 @@ class CuaAgent(AgentCore):
     def _answer_dialog(self, info: dialogs.DialogInfo) -> dialogs.Answer:
         """Called by the executor while the action that opened a dialog waits."""
         try:
-            if self._replaying is not None:
-                return self._replayed_dialog(info)
-            turns, response = self._dialog_turns(info), None
-            while True:
-                try:
-                    request = turns.send(response)
-                except StopIteration as done:
-                    return done.value
-                response = self.dialect.create(self.client, request)
+            return probes.run(self._dialog_turns(info, self.dialect.create))
         except BaseException as exc:  # the page must not stay frozen
             return self._dialog_failed(exc)
 

@@ -122,15 +122,7 @@ class AsyncCuaAgent(AgentCore):
     async def _answer_dialog(self, info: dialogs.DialogInfo) -> dialogs.Answer:
         """Called by the executor while the action that opened a dialog waits."""
         try:
-            if self._replaying is not None:
-                return self._replayed_dialog(info)
-            turns, response = self._dialog_turns(info), None
-            while True:
-                try:
-                    request = turns.send(response)
-                except StopIteration as done:
-                    return done.value
-                response = await self.dialect.acreate(self.client, request)
+            return await probes.arun(self._dialog_turns(info, self.dialect.acreate))
         except BaseException as exc:  # the page must not stay frozen
             return self._dialog_failed(exc)
 
