@@ -13,7 +13,6 @@ from typing import Any
 
 from . import dialogs, probes
 from .computer import (
-    ARM_JS,
     SETTLE_JS,
     ActionError,
     ComputerState,
@@ -50,7 +49,7 @@ class AsyncPageComputer(ComputerState):
         info = self._dialog_info(dialog)
         answer = await self.answer_dialog(info) if self.answer_dialog else dialogs.Answer(False)
         with contextlib.suppress(Exception):
-            await self._dialog_answered(info, answer)(dialog, answer)
+            await self._dialog_answered(dialog, info, answer)
 
     # -- screenshots and probes ------------------------------------------------
     async def screenshot(self, zoom: dict | None = None, scale: Scale | None = None) -> Shot:
@@ -87,9 +86,7 @@ class AsyncPageComputer(ComputerState):
             await self.settle(known)
             return
         if ops:
-            for frame in self._frames():
-                with contextlib.suppress(Exception):
-                    await frame.evaluate(ARM_JS)
+            await probes.arun(self._arming())
         for op in ops:
             target = self.page if op.target == "page" else getattr(self.page, op.target)
             try:

@@ -496,14 +496,12 @@ class ComputerState:
     def _dialog_info(self, dialog: Any) -> dialogs.DialogInfo:
         return dialogs.DialogInfo(dialog.type, dialog.message, dialog.default_value or "")
 
-    def _dialog_answered(self, info: dialogs.DialogInfo, answer: dialogs.Answer) -> Any:
-        """Remember the answer for the trail and the cassette; the call that gives it."""
+    def _dialog_answered(self, dialog: Any, info: dialogs.DialogInfo,
+                         answer: dialogs.Answer) -> Any:
+        """Remember the answer for the trail and the cassette, and give it: the call's
+        result (awaited by the async executor)."""
         self.events.append(dialogs.answered(info, answer))
         self.dialog = {**info.to_dict(), **answer.to_dict()}
-        return self._give_answer
-
-    @staticmethod
-    def _give_answer(dialog: Any, answer: dialogs.Answer) -> Any:
         if not answer.accept:
             return dialog.dismiss()
         return dialog.accept(answer.text) if answer.text is not None else dialog.accept()
@@ -626,6 +624,12 @@ class ComputerState:
         """The page's frames, top first; embedded apps settle and are read like the page."""
         return [f for f in self.page.frames if not f.is_detached()]
 
+    def _arming(self) -> probes.Probe[None]:
+        """Install the settle script in every frame before an action (see ARM_JS); a frame
+        that cannot take it (going away) has nothing to wait for."""
+        for frame in self._frames():
+            yield (lambda f=frame: f.evaluate(ARM_JS))
+
     def _settle_frames(self, deadline: float, opened: Any) -> probes.Probe[bool]:
         """Wait for each embedded frame's DOM and timers too, after the top page's (which
         reported `opened`); whether a window opened. A file input clicked anywhere makes
@@ -684,7 +688,7 @@ class PageComputer(ComputerState):
         info = self._dialog_info(dialog)
         answer = self.answer_dialog(info) if self.answer_dialog else dialogs.Answer(False)
         with contextlib.suppress(Exception):  # already answered by the test's own listener
-            self._dialog_answered(info, answer)(dialog, answer)
+            self._dialog_answered(dialog, info, answer)
 
 
     def _follow_new_page(self) -> None:
@@ -758,9 +762,7 @@ class PageComputer(ComputerState):
 
     def _arm(self) -> None:
         self._known_pages = len(self._pages)
-        for frame in self._frames():
-            with contextlib.suppress(Exception):
-                frame.evaluate(ARM_JS)
+        probes.run(self._arming())
 
     def settle(self) -> None:
         """Wait until navigation is done and the DOM and network are quiet, up to a cap."""
