@@ -47,13 +47,6 @@ class Settings:
     gemini_excluded: tuple[str, ...] = ("search", "open_web_browser")
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
-    def tool_variant(self) -> str:
-        """`preview` or `ga`: forced by the tool setting, otherwise chosen by model name."""
-        if self.tool != "auto":
-            return self.tool
-        return "preview" if "computer-use-preview" in self.model.lower() else "ga"
-
 
 def _choice(choices: Sequence[str]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pytest_cua import computer, loop, protocol, safety
+from pytest_cua import computer, loop, protocol, providers, safety
 from pytest_cua.errors import CuaProviderError
 from pytest_cua.providers.openai import ResponsesDialect
 from pytest_cua.settings import SettingError, resolve
@@ -28,10 +28,13 @@ def test_precedence_marker_cli_ini_env_default():
 
 
 def test_tool_variant_by_model_name():
-    assert resolve().tool_variant == "ga"
-    assert resolve(marker={"model": "computer-use-preview"}).tool_variant == "preview"
-    assert resolve(marker={"model": "gpt-5.4"}).tool_variant == "ga"
-    assert resolve(marker={"model": "gpt-5.4", "tool": "preview"}).tool_variant == "preview"
+    def tool(**marker):
+        return providers.tool_for(resolve(marker=marker), {})
+
+    assert tool() == "ga"
+    assert tool(model="computer-use-preview") == "preview"
+    assert tool(model="gpt-5.4") == "ga"
+    assert tool(model="gpt-5.4", tool="preview") == "preview"
 
 
 @pytest.mark.parametrize(("source", "value"), [

@@ -250,16 +250,17 @@ def test_settings_precedence_through_pytest(cua_pytester, monkeypatch):
     cua_pytester.makeini("[pytest]\ncua_model = ini-model\ncua_timeout = 33\n")
     cua_pytester.makepyfile(test_x="""
 import pytest
+from pytest_cua.providers import tool_for
 
 def test_defaults(cua_settings):
     s = cua_settings
     assert (s.model, s.max_steps, s.timeout, s.tool) == ("cli-model", 7, 33.0, "preview")
-    assert s.tool_variant == "ga"
+    assert tool_for(s, {}) == "ga"
 
 @pytest.mark.cua(model="marker-model", tool="auto")
 def test_marker(cua_settings):
     assert cua_settings.model == "marker-model"
-    assert cua_settings.tool_variant == "ga"
+    assert tool_for(cua_settings, {}) == "ga"
 """)
     result = cua_pytester.runpytest_subprocess("--cua-model=cli-model", "--cua-tool=preview")
     result.assert_outcomes(passed=1, failed=1)

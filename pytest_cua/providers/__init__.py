@@ -20,14 +20,12 @@ from .base import Dialect, LazyClient
 from .openai import (
     AZURE_SCOPE,
     DEFAULT_AZURE_API_VERSION,
-    acreate_response,
-    create_response,
     describe_error,
     provider_error,
 )
 
 __all__ = ["AZURE_SCOPE", "DEFAULT_AZURE_API_VERSION", "Dialect", "LazyClient",
-           "acreate_response", "build_client", "client_key", "create_response",
+           "build_client", "client_key",
            "default_model", "describe_error", "dialect_for", "provider_error",
            "resolve_provider"]
 

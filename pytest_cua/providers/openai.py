@@ -94,11 +94,17 @@ class ResponsesDialect:
 
     def create(self, client: Any, request: dict) -> Any:
         __tracebackhide__ = True
-        return create_response(client, request)
+        try:
+            return client.responses.create(**request)
+        except _sdk_errors() as exc:
+            raise provider_error(exc) from None
 
     async def acreate(self, client: Any, request: dict) -> Any:
         __tracebackhide__ = True
-        return await acreate_response(client, request)
+        try:
+            return await client.responses.create(**request)
+        except _sdk_errors() as exc:
+            raise provider_error(exc) from None
 
 
 def build_client(settings: Settings, env: Mapping[str, str],
@@ -212,18 +218,3 @@ def provider_error(exc: BaseException) -> CuaProviderError:
     return CuaProviderError(describe_error(exc), status=getattr(exc, "status_code", None),
                             request_id=getattr(exc, "request_id", None), sdk_error=exc)
 
-
-def create_response(client: Any, request: dict) -> Any:
-    __tracebackhide__ = True
-    try:
-        return client.responses.create(**request)
-    except _sdk_errors() as exc:
-        raise provider_error(exc) from None
-
-
-async def acreate_response(client: Any, request: dict) -> Any:
-    __tracebackhide__ = True
-    try:
-        return await client.responses.create(**request)
-    except _sdk_errors() as exc:
-        raise provider_error(exc) from None
