@@ -202,7 +202,8 @@ class Conversation:
             self._display = (image.width, image.height)
         self._carry.extend(self.dialect.call_result(call, image, self._acks[call.call_id],
                                                     errors or []))
-        self._notes.extend(errors or [])
+        if not self.dialect.errors_in_results:  # else the result above says it once
+            self._notes.extend(errors or [])
         self._events.extend(events or [])
         return self._next_call()
 

@@ -356,3 +356,14 @@ def test_missing_gemini_key_or_package_says_what_to_do(monkeypatch):
     monkeypatch.setitem(sys.modules, "google.genai", None)
     with pytest.raises(CuaConfigError, match=r'pip install "pytest-cua\[gemini\]"'):
         providers.build_client(settings, {"GEMINI_API_KEY": "k"})
+
+
+@pytest.mark.parametrize("vendor", ["anthropic-20250124", "gemini"], indirect=True)
+def test_a_failed_action_is_told_once_in_its_result(vendor, cua_fake_server, form, cua_agent):
+    from pytest_cua.testing import keypress
+
+    cua_fake_server.script(turn(computer_call(keypress("NOT_A_KEY"))),
+                           turn(verdict(True, "gave up on that key")))
+    cua_agent("Press a key that does not exist")
+    told = " ".join(cua_fake_server.requests[1].texts())
+    assert told.count("unknown key 'NOT_A_KEY'") == 1, told

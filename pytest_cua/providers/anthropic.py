@@ -118,6 +118,7 @@ class MessagesDialect:
 
     provider = "anthropic"
     screenshot_limit = SCREENSHOT_LIMIT
+    errors_in_results = True
 
     def __init__(self, model: str, tool: str, keep_images: int = KEEP_IMAGES) -> None:
         if tool not in VERSIONS:

@@ -155,6 +155,9 @@ class Dialect(Protocol):
     provider: str
     tool: str  # the tool version, as cassettes and reports name it
     screenshot_limit: tuple[int, int]  # screenshots are scaled down to fit this box
+    # Whether `call_result` tells the model why actions failed (Claude's `is_error`
+    # results, Gemini's `error` responses); otherwise the loop says it in a text message.
+    errors_in_results: bool
 
     def step_items(self, kind: str, instruction: str, image: Image, done: Sequence[str],
                    secrets: Sequence[str]) -> list[Any]: ...

@@ -107,6 +107,7 @@ class GeminiDialect:
     provider = "gemini"
     tool = TOOL
     screenshot_limit = SCREENSHOT_LIMIT
+    errors_in_results = True
 
     def __init__(self, model: str, excluded: Sequence[str] = EXCLUDED,
                  keep_images: int = KEEP_IMAGES) -> None:

@@ -38,6 +38,7 @@ class ResponsesDialect:
 
     provider = "openai"
     screenshot_limit = protocol.GA_MAX_SIZE
+    errors_in_results = False  # a computer_call_output holds a screenshot only
 
     def __init__(self, model: str, tool: str, history: str = "server",
                  reasoning_summary: bool = True) -> None:
