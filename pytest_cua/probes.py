@@ -132,16 +132,23 @@ def mark_secret(frame: Any) -> Probe[bool]:
     return marked is True
 
 
+def _frame_box(child: Any) -> Probe[dict | None]:
+    """The frame element's content box in its parent's viewport and its name (see
+    _FRAME_BOX_JS), or None for a frame that went away while we looked."""
+    element = yield (lambda: child.frame_element())
+    if isinstance(element, Exception):
+        return None
+    info = yield (lambda: element.evaluate(_FRAME_BOX_JS))
+    return None if isinstance(info, Exception) else info
+
+
 def _child_frame(frame: Any, hop: dict) -> Probe[tuple[Any, dict] | None]:
     """The child frame a recorded hop names, with its box in the parent's viewport."""
     candidates = [c for c in frame.child_frames
                   if not c.is_detached() and url_path(c.url) == hop.get("path")]
     for child in candidates:
-        element = yield (lambda c=child: c.frame_element())
-        if isinstance(element, Exception):
-            continue
-        info = yield (lambda e=element: e.evaluate(_FRAME_BOX_JS))
-        if isinstance(info, Exception):
+        info = yield from _frame_box(child)
+        if info is None:
             continue
         if info["name"] == hop.get("name") or len(candidates) == 1:
             return child, info
@@ -187,11 +194,8 @@ def evidence(frame: Any, clip: list[float] | None = None, depth: int = 0) -> Pro
     for child in frame.child_frames:
         if child.is_detached():
             continue
-        element = yield (lambda c=child: c.frame_element())
-        if isinstance(element, Exception):
-            continue
-        info = yield (lambda e=element: e.evaluate(_FRAME_BOX_JS))
-        if isinstance(info, Exception):
+        info = yield from _frame_box(child)
+        if info is None:
             continue
         # What of the frame shows through its parent's visible part, in its own pixels.
         box = info["box"]
