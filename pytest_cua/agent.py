@@ -102,6 +102,12 @@ class AgentCore:
         """The page the agent acts on now (a popup or new tab once one opened)."""
         return self.computer.page
 
+    @property
+    def _recording(self) -> bool:
+        """Whether this run writes a cassette: the only reader of what an action touched,
+        so a run without one skips that probe."""
+        return self.tape is not None and self.tape.mode in ("record", "auto")
+
     def _reveal(self, text: str) -> tuple[str, bool]:
         """The text with secret placeholders replaced by their values, and whether any was."""
         used = False
@@ -603,7 +609,8 @@ class CuaAgent(AgentCore):
             record = self._action_record(turn, position, action, errors)
             if record is None:
                 continue
-            record.target = self.computer.target_of(action, shot.scale)
+            if self._recording:
+                record.target = self.computer.target_of(action, shot.scale)
             try:
                 self._perform(action, shot.scale, decision.read_only)
             except (ActionError, CuaDomainBlocked) as exc:

@@ -105,7 +105,8 @@ class AsyncCuaAgent(AgentCore):
             record = self._action_record(turn, position, action, errors)
             if record is None:
                 continue
-            record.target = await self.computer.target_of(action, shot.scale)
+            if self._recording:
+                record.target = await self.computer.target_of(action, shot.scale)
             try:
                 await self._perform(action, shot.scale, decision.read_only)
             except (ActionError, CuaDomainBlocked) as exc:

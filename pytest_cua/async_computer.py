@@ -18,11 +18,7 @@ from .computer import (
     ComputerState,
     Scale,
     Shot,
-    _viewport,
-    encode_shot,
     plan,
-    zoom_clip,
-    zoom_shot,
 )
 
 
@@ -53,11 +49,7 @@ class AsyncPageComputer(ComputerState):
 
     # -- screenshots and probes ------------------------------------------------
     async def screenshot(self, zoom: dict | None = None, scale: Scale | None = None) -> Shot:
-        if zoom is not None and scale is not None:
-            raw = await self.page.screenshot(**self._shot_args(), clip=zoom_clip(zoom, scale))
-            return zoom_shot(raw, scale, self.image_format)
-        raw = await self.page.screenshot(**self._shot_args())
-        return encode_shot(raw, _viewport(self.page), self.limit, self.image_format)
+        return await probes.arun(self._capture(zoom, scale))
 
     async def target_of(self, action: dict, scale: Scale) -> dict | None:
         try:

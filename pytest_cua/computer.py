@@ -19,7 +19,7 @@ from typing import Any
 
 from PIL import Image as PILImage
 
-from . import dialogs, domains, fingerprint, probes, uploads
+from . import dialogs, domains, fingerprint, probes, screenshots, uploads
 from .loop import Image
 from .protocol import GA_MAX_SIZE
 
@@ -292,10 +292,10 @@ def zoom_clip(action: dict, scale: Scale) -> dict[str, float]:
 def zoom_shot(raw: bytes, scale: Scale, fmt: str) -> Shot:
     with PILImage.open(io.BytesIO(raw)) as img:
         size = img.size
-    return Shot(raw, scale, "image/jpeg" if fmt == "jpeg" else "image/png", size)
+    return Shot(raw, scale, _MIME[fmt], size)
 
 
-JPEG_QUALITY = 80
+_MIME = {screenshots.PNG: "image/png", screenshots.JPEG: "image/jpeg"}
 CHOOSER_WAIT_MS = 2000  # how long the browser may take to report a chooser or download
 
 
@@ -305,26 +305,25 @@ def encode_shot(raw: bytes, page_size: tuple[int, int] | None,
 
     `raw` is already in `fmt` (Playwright encodes it); it is re-encoded only when scaled.
     """
-    mime = "image/jpeg" if fmt == "jpeg" else "image/png"
     with PILImage.open(io.BytesIO(raw)) as img:
         width, height = img.size
         target = fit(width, height, limit)
         if target != (width, height):
             out = io.BytesIO()
             small = img.convert("RGB").resize(target, PILImage.Resampling.LANCZOS)
-            if fmt == "jpeg":
-                small.save(out, "JPEG", quality=JPEG_QUALITY)
+            if fmt == screenshots.JPEG:
+                small.save(out, "JPEG", quality=screenshots.JPEG_QUALITY)
             else:
-                small.save(out, "PNG")
+                small.save(out, "PNG", compress_level=1)  # fast deflate, as Chromium's
             raw = out.getvalue()
     page_w, page_h = page_size or (width, height)
-    return Shot(raw, Scale(target[0], target[1], page_w, page_h), mime)
+    return Shot(raw, Scale(target[0], target[1], page_w, page_h), _MIME[fmt])
 
 
 _STATE_JS = """
 const st = window.__cuaSettle || (window.__cuaSettle = (() => {
   const s = {last: performance.now(), popup: false, chooser: false, armed: false,
-             timers: new Set()};
+             armedAt: 0, timers: new Set(), requests: new Set()};
   // Short timers started by the action (a debounce, a delayed render) are waited for:
   // the page is not settled while one is pending. Long or later ones are not tracked.
   const setT = window.setTimeout, clearT = window.clearTimeout;
@@ -339,6 +338,23 @@ const st = window.__cuaSettle || (window.__cuaSettle = (() => {
     return id;
   };
   window.clearTimeout = function (id) { s.timers.delete(id); return clearT.call(this, id); };
+  // Requests the action's code starts are waited for until their promise or load ends.
+  const track = () => {
+    const token = {};
+    s.requests.add(token);
+    return () => { s.requests.delete(token); s.last = performance.now(); };
+  };
+  const fetch0 = window.fetch;
+  if (fetch0) window.fetch = function (...args) {
+    const result = fetch0.apply(this, args);
+    if (s.armed) { const done = track(); result.then(done, done); }
+    return result;
+  };
+  const send0 = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...args) {
+    if (s.armed) this.addEventListener('loadend', track(), {once: true});
+    return send0.apply(this, args);
+  };
   new MutationObserver(() => { s.last = performance.now(); }).observe(
     document, {subtree: true, childList: true, attributes: true, characterData: true});
   const opensWindow = e => {
@@ -362,19 +378,35 @@ const st = window.__cuaSettle || (window.__cuaSettle = (() => {
 })());
 """
 # Installed before each action, so the page can say afterwards whether a window opened.
-ARM_JS = ("() => {" + _STATE_JS
-          + "st.popup = false; st.chooser = false; st.armed = true; st.timers.clear(); }")
+ARM_JS = ("() => {" + _STATE_JS + "st.popup = false; st.chooser = false; st.armed = true; "
+          "st.armedAt = performance.now(); st.timers.clear(); st.requests.clear(); }")
 OPENED_WINDOW, OPENED_CHOOSER = 1, 2  # what SETTLE_JS reports an action started
 SETTLE_JS = ("async ({quiet, cap}) => {" + f"const OPENED_WINDOW = {OPENED_WINDOW}, "
              f"OPENED_CHOOSER = {OPENED_CHOOSER};" + _STATE_JS + """
+  // Quiet is proven, not waited for: nothing the action started is pending (short timers,
+  // requests) and a frame was rendered since the last change without a new one.
   const start = performance.now();
+  const busy = () => st.timers.size > 0 || st.requests.size > 0;
+  const frame = () => new Promise(done => {
+    let fired = false;
+    const next = () => { if (!fired) { fired = true; st.sleep(0).then(done); } };
+    requestAnimationFrame(next);
+    st.sleep(100).then(next);  // no frames in a hidden page: do not wait for one
+  });
   while (performance.now() - start < cap) {
-    const idle = performance.now() - st.last;
-    if (idle >= quiet && !st.timers.size) break;
-    await st.sleep(Math.max(5, quiet - idle));
+    if (busy()) { await st.sleep(5); continue; }
+    const mark = st.last;
+    if (mark < st.armedAt) {  // nothing changed since the action: one task for late news
+      await st.sleep(0);
+      if (st.last === mark && !busy()) break;
+      continue;
+    }
+    await frame();
+    if (st.last === mark && !busy() && performance.now() - mark >= quiet) break;
   }
   st.armed = false;
   st.timers.clear();
+  st.requests.clear();
   return (st.popup ? OPENED_WINDOW : 0) | (st.chooser ? OPENED_CHOOSER : 0);
 }
 """)
@@ -382,9 +414,10 @@ SETTLE_JS = ("async ({quiet, cap}) => {" + f"const OPENED_WINDOW = {OPENED_WINDO
 
 @dataclass
 class SettleConfig:
-    """How long to wait for the page after an action: quiet window and hard cap, in ms."""
+    """How long to wait for the page after an action, in ms: the least time without a
+    change on top of the proof of quiet (SETTLE_JS), and the hard cap."""
 
-    quiet_ms: int = 50
+    quiet_ms: int = 0
     cap_ms: int = 3000
 
 
@@ -402,9 +435,11 @@ class ComputerState:
     I/O: open pages, requests in flight, the domain rules and what they blocked."""
 
     def __init__(self, page: Any, *, limit: tuple[int, int] = GA_MAX_SIZE,
-                 settle: SettleConfig | None = None, image_format: str = "png") -> None:
+                 settle: SettleConfig | None = None,
+                 image_format: str = screenshots.AUTO) -> None:
         self.limit = limit
-        self.image_format = image_format
+        self.encoding = screenshots.Encoding(image_format)
+        self._cdp: dict[Any, Any] = {}  # page -> its DevTools session, or None (not Chromium)
         self.settle_config = settle or SettleConfig()
         self._inflight: set[Any] = set()
         self._pages: list[Any] = []
@@ -587,6 +622,7 @@ class ComputerState:
     def _closed(self, page: Any) -> None:
         if page in self._pages:
             self._pages.remove(page)
+        self._cdp.pop(page, None)
 
     def enforce_domains(self, on: bool) -> None:
         """Start or stop enforcing; the page the step starts on is always allowed."""
@@ -652,15 +688,45 @@ class ComputerState:
             raise ActionError("the page has no fixed viewport; a screenshot is needed")
         return Shot(b"", Scale(*fit(*size, self.limit), *size), "")
 
-    def _shot_args(self) -> dict[str, Any]:
-        args: dict[str, Any] = {"type": self.image_format, "scale": "css",
-                                "animations": "disabled", "caret": "initial",
-                                "mask_color": "#222222"}
-        if self.masked:
-            args["mask"] = probes.masks(self.page)
-        if self.image_format == "jpeg":
-            args["quality"] = JPEG_QUALITY
-        return args
+    def _capture(self, zoom: dict | None = None,
+                 scale: Scale | None = None) -> probes.Probe[Shot]:
+        """The viewport as the model sees it (see `screenshots`); with a zoom action, that
+        region of the page at full resolution (coordinates stay those of the whole screen).
+        Written once as page calls, run by both executors."""
+        page = self.page
+        if zoom is not None and scale is not None:
+            fmt = self.encoding.zoom()
+            raw = yield (lambda: page.screenshot(**screenshots.playwright_params(fmt),
+                                                 clip=zoom_clip(zoom, scale)))
+            return zoom_shot(_raised(raw), scale, fmt)
+        fmt = self.encoding.next()
+        session = None if self.masked else (yield from self._devtools(page))
+        if session is not None:
+            for frame in self._frames():
+                yield (lambda f=frame: f.evaluate(screenshots.FINISH_ANIMATIONS_JS))
+            reply = yield (lambda: session.send("Page.captureScreenshot",
+                                                screenshots.cdp_params(fmt)))
+            raw = base64.b64decode(_raised(reply)["data"])
+        else:
+            args = screenshots.playwright_params(fmt)
+            if self.masked:
+                args.update(mask=probes.masks(page), mask_color="#222222")
+            raw = _raised((yield (lambda: page.screenshot(**args))))
+        shot = encode_shot(raw, _viewport(page), self.limit, fmt)
+        self.encoding.learn(fmt, len(raw), _pixels(raw))
+        return shot
+
+    def _devtools(self, page: Any) -> probes.Probe[Any]:
+        """The page's DevTools session for fast screenshots, or None where there is none
+        (Firefox, WebKit) or where its pixels would not be CSS pixels (a scaled device)."""
+        if page not in self._cdp:
+            ratio = yield (lambda: page.evaluate("devicePixelRatio"))
+            if isinstance(ratio, Exception):  # navigating: ask again next time
+                return None
+            session = (yield (lambda: page.context.new_cdp_session(page))) if ratio == 1 \
+                else None
+            self._cdp[page] = None if isinstance(session, Exception) else session
+        return self._cdp[page]
 
 
 class PageComputer(ComputerState):
@@ -707,13 +773,8 @@ class PageComputer(ComputerState):
 
     # -- screenshots -----------------------------------------------------------
     def screenshot(self, zoom: dict | None = None, scale: Scale | None = None) -> Shot:
-        """The viewport as the model sees it; with a zoom action, that region of the page
-        at full resolution (coordinates stay those of the whole screen)."""
-        if zoom is not None and scale is not None:
-            raw = self.page.screenshot(**self._shot_args(), clip=zoom_clip(zoom, scale))
-            return zoom_shot(raw, scale, self.image_format)
-        raw = self.page.screenshot(**self._shot_args())
-        return encode_shot(raw, _viewport(self.page), self.limit, self.image_format)
+        """The viewport as the model sees it (see `_capture`)."""
+        return probes.run(self._capture(zoom, scale))
 
     # -- actions ---------------------------------------------------------------
     def execute(self, action: dict, scale: Scale, read_only: bool = False) -> None:
@@ -796,6 +857,18 @@ class PageComputer(ComputerState):
             if not self._inflight:
                 return
             self.page.wait_for_timeout(10)
+
+
+def _raised(value: Any) -> Any:
+    """A page call's result; probes receive failures as values, a screenshot's are raised."""
+    if isinstance(value, Exception):
+        raise value
+    return value
+
+
+def _pixels(raw: bytes) -> int:
+    with PILImage.open(io.BytesIO(raw)) as img:
+        return img.width * img.height
 
 
 def _viewport(page: Any) -> tuple[int, int] | None:

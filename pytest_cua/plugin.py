@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from . import cache, domains, providers, yamltests
+from . import cache, domains, providers, screenshots, yamltests
 from .agent import CuaAgent
 from .async_agent import AsyncCuaAgent
 from .budget import Budget
@@ -68,15 +68,15 @@ _HELP = {
     "timeout": "seconds per model request (default 120)",
     "history": "server (chain with previous_response_id, default) or manual (resend items)",
     "report_images": "report screenshots: png (default), webp (half the size), jpeg, off",
-    "screenshot_format": "screenshots sent to the model: png (default, exact) or jpeg "
-                         "(quality 80, fewer bytes)",
+    "screenshot_format": "screenshots sent to the model: auto (default: exact PNG for flat "
+                         "pages, JPEG quality 90 for busy ones), png or jpeg",
     "loop_limit": "fail a step when the model repeats the same click/typing this many times "
                   "in a row (default 8, 0 = off)",
     "max_turns_total": "model turns allowed for the whole session, all xdist workers "
                        "together (default 0 = no limit)",
 }
 _CHOICES = {"provider": PROVIDERS, "tool": TOOLS, "cache": CACHE_MODES, "history": HISTORY_MODES,
-            "report_images": REPORT_IMAGES, "screenshot_format": ("png", "jpeg")}
+            "report_images": REPORT_IMAGES, "screenshot_format": screenshots.FORMATS}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

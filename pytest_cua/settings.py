@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import safety
+from . import safety, screenshots
 
 PROVIDERS = ("auto", "openai", "azure", "anthropic", "gemini")
 TOOLS = ("auto", "preview", "ga", "computer_20250124", "computer_20251124",
@@ -41,7 +41,7 @@ class Settings:
     timeout: float = 120.0
     history: str = "server"
     report_images: str = "png"
-    screenshot_format: str = "png"
+    screenshot_format: str = "auto"
     loop_limit: int = 8
     max_turns_total: int = 0
     gemini_excluded: tuple[str, ...] = ("search", "open_web_browser")
@@ -162,7 +162,7 @@ SPECS: tuple[Spec, ...] = (
          marker=True),
     Spec("report_images", _choice(REPORT_IMAGES), "--cua-report-images", "cua_report_images",
          "CUA_REPORT_IMAGES"),
-    Spec("screenshot_format", _choice(("png", "jpeg")), "--cua-screenshot-format",
+    Spec("screenshot_format", _choice(screenshots.FORMATS), "--cua-screenshot-format",
          "cua_screenshot_format", "CUA_SCREENSHOT_FORMAT", marker=True),
     Spec("loop_limit", _whole, "--cua-loop-limit", "cua_loop_limit", "CUA_LOOP_LIMIT",
          marker=True),
