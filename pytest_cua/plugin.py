@@ -12,6 +12,8 @@ import inspect
 import os
 import tempfile
 import traceback
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from .agent import CuaAgent
 from .async_agent import AsyncCuaAgent
 from .budget import Budget
 from .errors import CuaBudgetExceeded, CuaCassetteError, CuaConfigError, CuaProviderError
-from .reporting import artifacts, junit, live
+from .reporting import artifacts, junit, live, trail_index
 from .settings import (
     CACHE_MODES,
     HISTORY_MODES,
@@ -107,13 +109,17 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     cli, ini = _cli_and_ini(config)
     try:
-        limit = resolve(cli=cli, ini=ini, env=os.environ).max_turns_total
+        session_settings = resolve(cli=cli, ini=ini, env=os.environ)
     except SettingError as exc:
         raise pytest.UsageError(f"pytest-cua: {exc}") from None
+    limit = session_settings.max_turns_total
     config.stash[_CLIENTS_KEY] = {}
     workerinput = getattr(config, "workerinput", None)
     if workerinput is None:  # the xdist controller or a plain run reports and owns the budget
-        config.pluginmanager.register(SessionTotals(), "cua_session_totals")
+        trails = session_settings.trail_dir
+        config.pluginmanager.register(
+            SessionTotals(artifacts.trail_folder(config, trails) if trails else None),
+            "cua_session_totals")
         if limit:
             handle, path = tempfile.mkstemp(prefix="pytest-cua-budget-", suffix=".count")
             os.close(handle)
@@ -439,16 +445,27 @@ def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) ->
 
 
 class SessionTotals:
-    """Adds up the CUA properties of every test report, workers' included under xdist."""
+    """Adds up the CUA properties of every test report, workers' included under xdist, and
+    indexes the run's trails when they are written (`--cua-trail-dir`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, trail_folder: Path | None = None) -> None:
         self.totals = {"tests": 0, "steps": 0, "turns": 0, "input": 0, "output": 0,
                        "replayed": 0, "healed": 0, "live": 0, "cassettes": 0}
+        self.trail_folder = trail_folder
+        self.trails: list[dict] = []
+        self.index: Path | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(p for p in report.user_properties if isinstance(p, tuple) and len(p) == 2)
         if report.when != "call" or "cua_turns" not in props:
             return
+        if self.trail_folder is not None and "cua_trail" in props:
+            outcome = "error" if getattr(report, "cua_infrastructure", False) else \
+                report.outcome
+            trail = os.path.relpath(urllib.request.url2pathname(
+                urllib.parse.urlsplit(str(props["cua_trail"])).path), self.trail_folder)
+            self.trails.append(trail_index.entry(report.nodeid, outcome,
+                                                 Path(trail).as_posix(), props))
         self.totals["tests"] += 1
         self.totals["steps"] += int(props.get("cua_steps", 0))
         self.totals["turns"] += int(props["cua_turns"])
@@ -459,8 +476,14 @@ class SessionTotals:
             for source in cache.SOURCES:
                 self.totals[source] += int(props[f"cua_{source}"])
 
+    def pytest_sessionfinish(self) -> None:
+        if self.trail_folder is not None and self.trails:
+            self.index = trail_index.write(self.trail_folder, self.trails)
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         t = self.totals
+        if self.index is not None:
+            terminalreporter.write_line(f"pytest-cua trail index: {self.index.as_uri()}")
         if not t["tests"]:
             return
         terminalreporter.write_sep("-", "pytest-cua")

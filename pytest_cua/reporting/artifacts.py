@@ -24,8 +24,13 @@ def _slug(nodeid: str) -> str:
     return safe
 
 
+def trail_folder(config: Any, trail_dir: str) -> Path:
+    """`--cua-trail-dir`, relative to where pytest was started."""
+    return Path(config.invocation_params.dir, os.path.expandvars(trail_dir))
+
+
 def trail_path(config: Any, item: Any, settings: Settings) -> Path:
-    folder = Path(config.invocation_params.dir, os.path.expandvars(settings.trail_dir or ""))
+    folder = trail_folder(config, settings.trail_dir or "")
     name = _slug(item.nodeid)
     retry = getattr(item, "execution_count", 1) - 1  # pytest-rerunfailures attempts
     if retry > 0:
