@@ -4,12 +4,15 @@
 scripted fake server answering every turn after 1.0 s, as a fast real model would. Each
 run is a fresh pytest process; measured: wall time, CPU seconds of the whole process
 tree (pytest, xdist workers, Playwright drivers, Chromium: `RUSAGE_CHILDREN`), peak
-resident memory of the tree (sampled from /proc every 0.2 s) and, from JUnit XML, the
+memory of the tree (PSS, so pages shared between Chromium processes count once; sampled
+from /proc every 0.2 s) and, from JUnit XML, the
 time spent in tests, so start-up (interpreters, plugins, browsers) is what remains.
 
-`BENCH_WORKERS=0,8` picks the worker counts; `BENCH_ONLY_NEEDED_PLUGINS=1` loads only
-the plugins the suite needs (pytest-playwright, pytest-base-url, xdist, pytest-cua), not
-whatever else the machine has installed (here: hypothesis, anyio, pytest-benchmark...).
+`BENCH_WORKERS=0,8` picks the worker counts; `BENCH_SHARED_BROWSER=1` starts one Chromium
+for all workers, reached over CDP by the README's `browser` override;
+`BENCH_ONLY_NEEDED_PLUGINS=1` loads only the plugins the suite needs (pytest-playwright,
+pytest-base-url, xdist, pytest-cua), not whatever else the machine has installed
+(here: hypothesis, anyio, pytest-benchmark...).
 
 Usage:  python benchmarks/workers.py [tests] [turns] [delay]
 """
@@ -18,8 +21,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,29 +61,72 @@ def test_live(page, cua_fake_server, cua_agent, number):
 '''
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants, from /proc."""
+def _pss(pid: int) -> int:
+    """Proportional set size: shared pages (Chromium's, Python's) counted once in total."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _tree_memory(roots: list[int]) -> int:
+    """Memory (PSS) of processes and all their descendants, from /proc."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            children.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(
+                int(entry.name))
         except (OSError, ValueError):
             continue
-    total, stack = 0, [root]
+    total, stack = 0, list(roots)
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        total += _pss(pid)
         stack += children.get(pid, [])
     return total
 
 
-def run(folder: Path, workers: str) -> dict:
+def shared_chromium(folder: Path) -> subprocess.Popen:
+    """One Chromium for every worker, reached over CDP (README: Remote browsers)."""
+    log = folder / "chromium.log"
+    args = [shutil.which("chromium") or "chromium", "--headless=new",
+            "--remote-debugging-port=0", f"--user-data-dir={folder / 'profile'}",
+            "--no-first-run", "--disable-gpu", "--no-sandbox", "about:blank"]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = re.search(r"DevTools listening on (ws://\S+)", log.read_text())
+        if found:
+            os.environ["CDP_ENDPOINT"] = found.group(1)
+            return process
+        time.sleep(0.1)
+    process.kill()
+    raise SystemExit("Chromium did not report a DevTools endpoint")
+
+
+SHARED_CONFTEST = """
+import os
+import pytest
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.connect_over_cdp(os.environ["CDP_ENDPOINT"])
+    yield browser
+    browser.close()
+"""
+
+
+def _median(values) -> float:
+    return statistics.median(list(values))
+
+
+def run(folder: Path, workers: str, others: tuple[int, ...] = ()) -> dict:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("CUA_", "OPENAI_", "AZURE_OPENAI_", "PYTEST_"))}
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", workers,
@@ -95,7 +143,7 @@ def run(folder: Path, workers: str) -> dict:
 
     def sample() -> None:
         while process.poll() is None:
-            peak[0] = max(peak[0], _tree_rss(process.pid))
+            peak[0] = max(peak[0], _tree_memory([process.pid, *others]))
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -112,8 +160,10 @@ def run(folder: Path, workers: str) -> dict:
     return {
         "wall_s": round(wall, 1),
         "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
-        "peak_rss_mb": round(peak[0] / 2**20),
+        "peak_memory_mb": round(peak[0] / 2**20),
         "test_call_s_per_worker": round(in_tests / slots, 1),
+        "test_call_s_min_median_max": [round(f(float(c.get("time")) for c in cases), 1)
+                                       for f in (min, _median, max)],
         "outside_tests_s": round(wall - in_tests / slots, 1),
     }
 
@@ -130,11 +180,21 @@ def main() -> None:
         (folder / "test_live.py").write_text(
             TESTS.replace("range(TESTS)", f"range({tests})").replace("TURNS", str(turns))
             .replace("DELAY", repr(delay)))
+        others: tuple[int, ...] = ()
+        if os.environ.get("BENCH_SHARED_BROWSER"):
+            with (folder / "conftest.py").open("a") as conftest:
+                conftest.write(SHARED_CONFTEST)
+            browser = shared_chromium(folder)
+            others = (browser.pid,)
         for workers in WORKERS:
-            results[f"-n {workers}"] = run(folder, workers)
-    serial = results["-n 0"]["wall_s"]
-    results["speedup_over_n0"] = {n: round(serial / results[f"-n {n}"]["wall_s"], 2)
-                                  for n in WORKERS[1:]}
+            results[f"-n {workers}"] = run(folder, workers, others)
+        if others:
+            browser.terminate()
+            browser.wait()
+    if "-n 0" in results:
+        serial = results["-n 0"]["wall_s"]
+        results["speedup_over_n0"] = {n: round(serial / results[f"-n {n}"]["wall_s"], 2)
+                                      for n in WORKERS if n != "0"}
     results["ideal_model_wait_s"] = round(tests * turns * delay, 1)
     print(json.dumps(results, indent=2))
 

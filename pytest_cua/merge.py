@@ -3,9 +3,9 @@
 A suite split over N CI machines (pytest-split, or node-id lists) leaves N of each
 artifact. This command puts them back together after the shards are done::
 
-    python -m pytest_cua.merge junit  -o results.xml shard-*/results.xml
-    python -m pytest_cua.merge allure -o allure-results shard-*/allure-results
-    python -m pytest_cua.merge trails -o trails shard-*/trails
+    python -m pytest_cua.merge junit  -o results.xml     shard-*/junit.xml
+    python -m pytest_cua.merge allure -o allure-results shard-*/allure
+    python -m pytest_cua.merge trails -o trails          shard-*/trails
 
 JUnit files are merged with junitparser: every shard's suite is kept with its test cases
 and their `cua_*` properties; a test found in two shards is an error (the shards

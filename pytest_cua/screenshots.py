@@ -10,8 +10,8 @@ for busy ones, where the texture is noise above JPEG's own error. `png` and `jpe
 one format.
 
 On Chromium the capture goes straight to the DevTools protocol (`Page.captureScreenshot`)
-instead of `page.screenshot()`, which spends two more round trips per shot on hiding the
-caret and stopping animations; finite animations are finished first, as Playwright's
+instead of `page.screenshot()`, for Chromium's fast encoders (`optimizeForSpeed`), which
+Playwright does not expose; finite animations are finished first, as Playwright's
 `animations="disabled"` does. Masked screenshots (a secret was typed), zooms and other
 browsers keep `page.screenshot()`.
 """

@@ -32,10 +32,12 @@ def screenshot_after_click(cua_fake_server, cua_agent, page, selector):
 
 
 @pytest.mark.parametrize(("button", "colour"), [("#later", (0, 255, 0)),
-                                                ("#fetch", (255, 255, 0))])
+                                                ("#fetch", (255, 255, 0)),
+                                                ("#xhr", (255, 0, 255))])
 def test_delayed_updates_are_in_the_screenshot(cua_fake_server, cua_agent, settle_page, button,
                                                colour):
-    """A 300 ms timer, or a 300 ms request, then a repaint: the model sees the result."""
+    """A 300 ms timer, a 300 ms fetch, or a 300 ms XHR whose result is drawn a frame later:
+    the model sees the result."""
     box = settle_page.locator("#out").bounding_box()
     shot = screenshot_after_click(cua_fake_server, cua_agent, settle_page, button)
     assert shot.getpixel((int(box["x"] + box["width"] - 5), int(box["y"] + 5))) == colour

@@ -193,8 +193,9 @@ class FakeResponsesServer:
         return self.url + "/v1"
 
     def start(self) -> FakeResponsesServer:
+        # A short poll: stopping the server (every test's teardown) waits for one poll.
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
-                                        name="cua-fake-responses")
+                                        name="cua-fake-responses", args=(0.05,))
         self._thread.start()
         return self
 
