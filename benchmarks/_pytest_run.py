@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -24,3 +25,12 @@ def run_pytest(folder: Path, *args: str, **env_extra: str) -> tuple[float, dict[
         raise SystemExit(done.stdout[-3000:] + done.stderr[-2000:])
     cases = ET.parse(folder / "junit.xml").iter("testcase")
     return wall, {case.get("name"): float(case.get("time")) for case in cases}
+
+
+def example_suite_copy(folder: Path, root: Path, plain_tests: str) -> None:
+    """The example suite (cassettes included) and the repository's conftest in `folder`,
+    with `plain_tests` as `example_suite/test_plain.py`: the same flows in plain Playwright."""
+    shutil.copy(root / "conftest.py", folder / "conftest.py")
+    shutil.copytree(root / "example_suite", folder / "example_suite",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "example_suite" / "test_plain.py").write_text(plain_tests)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _pytest_run import run_pytest  # noqa: E402
+from _pytest_run import example_suite_copy, run_pytest  # noqa: E402
 
 PLAIN = '''
 from playwright.sync_api import expect
@@ -58,10 +58,7 @@ def copy_suite(folder: Path, number: int) -> str:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        shutil.copy(ROOT / "conftest.py", folder / "conftest.py")
-        shutil.copytree(ROOT / "example_suite", folder / "example_suite",
-                        ignore=shutil.ignore_patterns("__pycache__"))
-        (folder / "example_suite" / "test_plain.py").write_text(PLAIN)
+        example_suite_copy(folder, ROOT, PLAIN)
         replay, plain = [], []
         for _ in range(5):
             _, times = run_pytest(folder, "example_suite/test_errands.py::test_complete_an_errand",

@@ -12,7 +12,6 @@ Usage:  python benchmarks/replay_suite.py [rounds]
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _pytest_run import run_pytest  # noqa: E402
+from _pytest_run import example_suite_copy, run_pytest  # noqa: E402
 
 PLAIN = '''
 from playwright.sync_api import expect
@@ -81,10 +80,7 @@ def main() -> None:
     calls: dict[str, list[float]] = {"replayed": [], "plain": []}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        shutil.copy(ROOT / "conftest.py", folder / "conftest.py")
-        shutil.copytree(ROOT / "example_suite", folder / "example_suite",
-                        ignore=shutil.ignore_patterns("__pycache__"))
-        (folder / "example_suite" / "test_plain.py").write_text(PLAIN)
+        example_suite_copy(folder, ROOT, PLAIN)
         for _ in range(rounds):
             for name, args in (("replayed", REPLAYED), ("plain", ["example_suite/test_plain.py"])):
                 wall, times = run_pytest(folder, *args)

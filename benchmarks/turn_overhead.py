@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import openai
@@ -32,42 +32,12 @@ sys.path.insert(0, str(ROOT))
 from conftest import CHROMIUM_ARGS, system_chromium  # noqa: E402
 from pytest_cua.agent import CuaAgent  # noqa: E402
 from pytest_cua.settings import Settings  # noqa: E402
-from pytest_cua.testing import (  # noqa: E402
-    FakeResponsesServer,
-    click,
-    computer_call,
-    turn,
-    type_text,
-    verdict,
-)
+from pytest_cua.testing import FakeResponsesServer  # noqa: E402
 
-PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Counter</title><style>
-body{font:16px sans-serif;margin:0;padding:20px} button{width:120px;height:40px;margin:4px}
-#name{width:300px;height:30px}</style></head><body><h1>Counter</h1>
-<input id="name" aria-label="Name"><div id="buttons"></div><p id="count">0 clicks</p>
-<script>
-let n = 0;
-for (let i = 0; i < 6; i++) { const b = document.createElement('button');
-  b.textContent = 'Button ' + i; b.onclick = () => {
-    document.getElementById('count').textContent = (++n) + ' clicks'; };
-  document.getElementById('buttons').append(b); }
-</script></body></html>"""
-BUTTON = (84, 119)  # centre of "Button 0" in the 1280x720 viewport
-FIELD = (170, 87)
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def scripted_turns(count: int) -> list:
-    turns = []
-    for n in range(count - 1):
-        action = click(BUTTON[0] + 128 * (n % 4), BUTTON[1]) if n % 2 == 0 else type_text("ab")
-        turns.append(turn(computer_call(action)))
-    turns.append(turn(verdict(True, "done")))
-    return turns
+# The flat page, its script of turns and the quiet file server: turn_cost.py's.
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from turn_cost import FLAT as PAGE  # noqa: E402
+from turn_cost import _Quiet, scripted_turns  # noqa: E402
 
 
 def overheads(server: FakeResponsesServer) -> list[float]:
