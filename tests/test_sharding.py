@@ -51,8 +51,9 @@ def suite(cua_pytester, monkeypatch):
 
 def run_shard(pytester, monkeypatch, group: int, folder: str, cache: str):
     monkeypatch.setenv("SCRIPTED", "1" if cache == "record" else "0")
+    workers = ["-n", "2"] if group == 2 else []  # a shard may use xdist: one index still
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--splits", "2", "--group", str(group),
+        "-p", "no:cacheprovider", "--splits", "2", "--group", str(group), *workers,
         f"--cua-cache={cache}", f"--cua-max-turns-total={BUDGET}",
         f"--junitxml={folder}/junit.xml", f"--alluredir={folder}/allure",
         f"--cua-trail-dir={folder}/trails", timeout=240)
