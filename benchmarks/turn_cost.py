@@ -21,6 +21,7 @@ Usage:
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import io
 import json
@@ -33,8 +34,10 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import openai
 from PIL import Image
@@ -118,6 +121,46 @@ def scripted_turns(count: int) -> list:
     return turns
 
 
+@contextlib.contextmanager
+def pages_in_chromium(pages: dict[str, str]) -> Iterator[tuple[Any, str]]:
+    """The pages served from a temporary folder on a free local port, and a Chromium to
+    open them in: (browser, base URL)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, html in pages.items():
+            Path(tmp, name).write_text(html)
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=tmp))
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=system_chromium(),
+                                            args=[*CHROMIUM_ARGS, "--no-sandbox"])
+                yield browser, f"http://127.0.0.1:{httpd.server_address[1]}/"
+                browser.close()
+        finally:
+            httpd.shutdown()
+
+
+def overheads(server: FakeResponsesServer) -> list[float]:
+    """Milliseconds from the server writing each reply to the next request arriving."""
+    calls = server.requests
+    return [(calls[i + 1].received - calls[i].replied) * 1000 for i in range(len(calls) - 1)]
+
+
+def image_bytes(server: FakeResponsesServer) -> int:
+    """Mean bytes of the screenshots sent, decoded from their data URLs."""
+    sizes = [len(base64.b64decode(url.split(",", 1)[1]))
+             for request in server.requests for url in request.images()]
+    return round(statistics.fmean(sizes))
+
+
+def spread(costs: list[float]) -> dict:
+    """Turns, median, p95 and mean of a series of per-turn milliseconds."""
+    ordered = sorted(costs)
+    return {"turns": len(costs), "median_ms": round(statistics.median(costs), 1),
+            "p95_ms": round(ordered[round(0.95 * (len(costs) - 1))], 1),
+            "mean_ms": round(statistics.fmean(costs), 1)}
+
+
 def _timed(spent: dict[str, list[tuple[float, float]]], name: str, method):
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
@@ -160,19 +203,13 @@ def run(browser, url: str, count: int, fmt: str) -> dict:
         page.close()
         server.assert_clean()
         calls = server.requests
-        costs = [(calls[i + 1].received - calls[i].replied) * 1000 for i in range(len(calls) - 1)]
-        sizes = [len(base64.b64decode(u.split(",", 1)[1]))
-                 for r in calls for u in r.images()]
+        costs = overheads(server)
         kinds = sorted({u.split(";", 1)[0][5:] for r in calls for u in r.images()})
-    ordered = sorted(costs)
-    turns = len(costs)
     return {
-        "turns": turns, "median_ms": round(statistics.median(costs), 1),
-        "p95_ms": round(ordered[round(0.95 * (turns - 1))], 1),
-        "mean_ms": round(statistics.fmean(costs), 1),
-        "image_bytes": round(statistics.fmean(sizes)), "image_types": kinds,
+        **spread(costs),
+        "image_bytes": image_bytes(server), "image_types": kinds,
         # per model turn: total time in each part divided by the turns it served
-        "parts_ms_per_turn": _parts(spent, calls, turns),
+        "parts_ms_per_turn": _parts(spent, calls, len(costs)),
     }
 
 
@@ -208,24 +245,13 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     formats = sys.argv[2].split(",") if len(sys.argv) > 2 else ["auto", "png", "jpeg"]
     results: dict = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "flat.html").write_text(FLAT)
-        Path(tmp, "textured.html").write_text(TEXTURED)
-        handler = functools.partial(_Quiet, directory=tmp)
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=system_chromium(),
-                                        args=[*CHROMIUM_ARGS, "--no-sandbox"])
-            run(browser, base + "flat.html", 4, "png")  # warm-up
-            for page in ("flat", "textured"):
-                for fmt in formats:
-                    results[f"{page} {fmt}"] = run(browser, f"{base}{page}.html", count, fmt)
-            if "auto" in formats:
-                results["legibility (textured)"] = legibility(browser, base + "textured.html")
-            browser.close()
-        httpd.shutdown()
+    with pages_in_chromium({"flat.html": FLAT, "textured.html": TEXTURED}) as (browser, base):
+        run(browser, base + "flat.html", 4, "png")  # warm-up
+        for page in ("flat", "textured"):
+            for fmt in formats:
+                results[f"{page} {fmt}"] = run(browser, f"{base}{page}.html", count, fmt)
+        if "auto" in formats:
+            results["legibility (textured)"] = legibility(browser, base + "textured.html")
     print(json.dumps(results, indent=2))
 
 

@@ -14,42 +14,29 @@ Usage:
 from __future__ import annotations
 
 import base64
-import functools
 import json
-import statistics
 import sys
-import tempfile
-import threading
 import time
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import openai
-from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from conftest import CHROMIUM_ARGS, system_chromium  # noqa: E402
 from pytest_cua.agent import CuaAgent  # noqa: E402
 from pytest_cua.settings import Settings  # noqa: E402
 from pytest_cua.testing import FakeResponsesServer  # noqa: E402
 
-# The flat page, its script of turns and the quiet file server: turn_cost.py's.
+# The flat page, its script of turns, the served pages and the spread: turn_cost.py's.
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from turn_cost import FLAT as PAGE  # noqa: E402
-from turn_cost import _Quiet, scripted_turns  # noqa: E402
-
-
-def overheads(server: FakeResponsesServer) -> list[float]:
-    calls = server.requests
-    return [(calls[i + 1].received - calls[i].replied) * 1000 for i in range(len(calls) - 1)]
-
-
-def image_bytes(server: FakeResponsesServer) -> int:
-    """Mean bytes of the screenshots sent, decoded from their data URLs."""
-    sizes = [len(base64.b64decode(url.split(",", 1)[1]))
-             for request in server.requests for url in request.images()]
-    return round(statistics.fmean(sizes))
+from turn_cost import (  # noqa: E402
+    image_bytes,
+    overheads,
+    pages_in_chromium,
+    scripted_turns,
+    spread,
+)
 
 
 def ours(browser, url: str, count: int, fmt: str = "png") -> tuple[list[float], int]:
@@ -108,30 +95,17 @@ def reference(browser, url: str, count: int) -> tuple[list[float], int]:
 
 def summary(measured: tuple[list[float], int]) -> dict:
     values, image_size = measured
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"turns": len(values), "median_ms": round(statistics.median(values), 1),
-            "p95_ms": round(p95, 1), "mean_ms": round(statistics.fmean(values), 1),
-            "screenshot_bytes": image_size}
+    return {**spread(values), "screenshot_bytes": image_size}
 
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 24
-    with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "index.html").write_text(PAGE)
-        handler = functools.partial(_Quiet, directory=tmp)
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{httpd.server_address[1]}/index.html"
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=system_chromium(),
-                                        args=[*CHROMIUM_ARGS, "--no-sandbox"])
-            ours(browser, url, 4)  # warm-up
-            result_ours = summary(ours(browser, url, count))
-            result_jpeg = summary(ours(browser, url, count, "jpeg"))
-            result_ref = summary(reference(browser, url, count))
-            browser.close()
-        httpd.shutdown()
+    with pages_in_chromium({"index.html": PAGE}) as (browser, base):
+        url = base + "index.html"
+        ours(browser, url, 4)  # warm-up
+        result_ours = summary(ours(browser, url, count))
+        result_jpeg = summary(ours(browser, url, count, "jpeg"))
+        result_ref = summary(reference(browser, url, count))
     print(json.dumps({
         "pytest_cua_png": result_ours, "pytest_cua_jpeg": result_jpeg,
         "seed_reference": result_ref,
