@@ -303,7 +303,7 @@ def encode_shot(raw: bytes, page_size: tuple[int, int] | None,
                 limit: tuple[int, int] = GA_MAX_SIZE, fmt: str = "png") -> Shot:
     """Scale a raw viewport screenshot down to `limit` when needed and keep the mapping.
 
-    `raw` is already in `fmt` (Playwright encodes it); it is re-encoded only when scaled.
+    `raw` is already in `fmt` (the browser encodes it); it is re-encoded only when scaled.
     """
     with PILImage.open(io.BytesIO(raw)) as img:
         width, height = img.size
@@ -660,11 +660,15 @@ class ComputerState:
         """The page's frames, top first; embedded apps settle and are read like the page."""
         return [f for f in self.page.frames if not f.is_detached()]
 
-    def _arming(self) -> probes.Probe[None]:
-        """Install the settle script in every frame before an action (see ARM_JS); a frame
-        that cannot take it (going away) has nothing to wait for."""
+    def _in_every_frame(self, script: str) -> probes.Probe[None]:
+        """Run a script in every frame; a frame that cannot take it (going away) has
+        nothing to do."""
         for frame in self._frames():
-            yield (lambda f=frame: f.evaluate(ARM_JS))
+            yield (lambda f=frame: f.evaluate(script))
+
+    def _arming(self) -> probes.Probe[None]:
+        """Install the settle script in every frame before an action (see ARM_JS)."""
+        return self._in_every_frame(ARM_JS)
 
     def _settle_frames(self, deadline: float, opened: Any) -> probes.Probe[bool]:
         """Wait for each embedded frame's DOM and timers too, after the top page's (which
@@ -702,8 +706,7 @@ class ComputerState:
         fmt = self.encoding.next()
         session = None if self.masked else (yield from self._devtools(page))
         if session is not None:
-            for frame in self._frames():
-                yield (lambda f=frame: f.evaluate(screenshots.FINISH_ANIMATIONS_JS))
+            yield from self._in_every_frame(screenshots.FINISH_ANIMATIONS_JS)
             reply = yield (lambda: session.send("Page.captureScreenshot",
                                                 screenshots.cdp_params(fmt)))
             raw = base64.b64decode(_raised(reply)["data"])
@@ -713,7 +716,8 @@ class ComputerState:
                 args.update(mask=probes.masks(page), mask_color="#222222")
             raw = _raised((yield (lambda: page.screenshot(**args))))
         shot = encode_shot(raw, _viewport(page), self.limit, fmt)
-        self.encoding.learn(fmt, len(raw), _pixels(raw))
+        # CSS pixels on both paths (CDP only at device scale 1): the page's size is raw's.
+        self.encoding.learn(fmt, len(raw), shot.scale.page_width * shot.scale.page_height)
         return shot
 
     def _devtools(self, page: Any) -> probes.Probe[Any]:
@@ -864,11 +868,6 @@ def _raised(value: Any) -> Any:
     if isinstance(value, Exception):
         raise value
     return value
-
-
-def _pixels(raw: bytes) -> int:
-    with PILImage.open(io.BytesIO(raw)) as img:
-        return img.width * img.height
 
 
 def _viewport(page: Any) -> tuple[int, int] | None:
