@@ -240,6 +240,7 @@ class AgentCore:
                 else self.computer.unseen_shot()
             _reraise(shot)
             turn = self._new_turn(step, shot)
+            turn.replayed = True
             checks = list(recorded_turn.get("safety_checks") or [])
             if checks:
                 turn.safety_checks = checks

@@ -112,12 +112,6 @@ def merge_trails(sources: Sequence[Path], target: Path) -> dict[str, int]:
     return trail_index.totals(rows)
 
 
-def _say(totals: dict[str, int]) -> str:
-    return (f"{totals['tests']} tests with CUA steps: {totals['steps']} steps, "
-            f"{totals['turns']} model turns, {totals['input_tokens']} input / "
-            f"{totals['output_tokens']} output tokens")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pytest_cua.merge",
@@ -131,12 +125,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.kind == "junit":
-            print(f"{args.output}: {_say(merge_junit(args.sources, args.output))}")
+            totals = merge_junit(args.sources, args.output)
+            print(f"{args.output}: {trail_index.say_totals(totals)}")
         elif args.kind == "allure":
             print(f"{args.output}: {merge_allure(args.sources, args.output)} result files")
         else:
             totals = merge_trails(args.sources, args.output)
-            print(f"{args.output / trail_index.INDEX_HTML}: {_say(totals)}")
+            print(f"{args.output / trail_index.INDEX_HTML}: {trail_index.say_totals(totals)}")
     except MergeError as exc:
         print(f"pytest-cua merge: {exc}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ import traceback
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Generator
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,30 @@ def pytest_configure(config: pytest.Config) -> None:
             config.stash[_BUDGET_KEY] = Budget(Path(path), limit)
     elif limit and workerinput.get("cua_budget"):
         config.stash[_BUDGET_KEY] = Budget(Path(workerinput["cua_budget"]), limit)
+
+
+ASYNCIO_LOOP_SCOPE = "asyncio_default_fixture_loop_scope"
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_configure")
+def pytest_configure_asyncio(config: pytest.Config) -> None:
+    """Give pytest-asyncio the fixture loop scope it asks for, when the user gave none.
+
+    pytest-asyncio 1.5 warns in every run where `asyncio_default_fixture_loop_scope` is
+    unset, and `pytest-cua[async]` is what brings it into a project that may have no async
+    fixture at all. "fixture-scope" is the value that keeps pytest-asyncio's behaviour
+    exactly as it is when unset; a value in the user's ini (or `-o`) always wins. This runs
+    before pytest-asyncio's own `pytest_configure`, which reads the value and warns.
+    """
+    if not config.pluginmanager.has_plugin("asyncio") or config.getini(ASYNCIO_LOOP_SCOPE):
+        return
+    try:
+        release = tuple(int(p) for p in version("pytest-asyncio").split(".")[:2])
+    except (PackageNotFoundError, ValueError):
+        return
+    if release >= (1, 5):  # where "fixture-scope" is a valid value
+        # pytest has no public setter for an ini value; its cache is what getini reads.
+        config._inicache[ASYNCIO_LOOP_SCOPE] = "fixture-scope"
 
 
 @pytest.hookimpl(trylast=True, specname="pytest_configure")
@@ -419,7 +444,8 @@ def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) ->
     settings = item.stash.get(_SETTINGS_KEY, None) or settings_for(item)
     properties = [
         ("cua_steps", len(trail.steps)),
-        ("cua_turns", trail.turns),
+        ("cua_turns", trail.model_turns),  # requests to the model: what the run paid for
+        ("cua_replayed_turns", trail.replayed_turns),
         ("cua_input_tokens", trail.input_tokens),
         ("cua_output_tokens", trail.output_tokens),
         ("cua_model", trail.model),
@@ -449,8 +475,9 @@ class SessionTotals:
     indexes the run's trails when they are written (`--cua-trail-dir`)."""
 
     def __init__(self, trail_folder: Path | None = None) -> None:
-        self.totals = {"tests": 0, "steps": 0, "turns": 0, "input": 0, "output": 0,
-                       "replayed": 0, "healed": 0, "live": 0, "cassettes": 0}
+        # Named as the trail index names them; cache hits and misses beside them.
+        self.totals = {"tests": 0, **dict.fromkeys(trail_index.NUMBERS, 0),
+                       **dict.fromkeys((*cache.SOURCES, "cassettes"), 0)}
         self.trail_folder = trail_folder
         self.trails: list[dict] = []
         self.index: Path | None = None
@@ -467,10 +494,9 @@ class SessionTotals:
             self.trails.append(trail_index.entry(report.nodeid, outcome,
                                                  Path(trail).as_posix(), props))
         self.totals["tests"] += 1
-        self.totals["steps"] += int(props.get("cua_steps", 0))
-        self.totals["turns"] += int(props["cua_turns"])
-        self.totals["input"] += int(props.get("cua_input_tokens", 0))
-        self.totals["output"] += int(props.get("cua_output_tokens", 0))
+        for name, value in trail_index.entry("", "", "", props).items():
+            if name in trail_index.NUMBERS:
+                self.totals[name] += value
         if "cua_replayed" in props:
             self.totals["cassettes"] += 1
             for source in cache.SOURCES:
@@ -487,10 +513,7 @@ class SessionTotals:
         if not t["tests"]:
             return
         terminalreporter.write_sep("-", "pytest-cua")
-        terminalreporter.write_line(
-            f"{t['tests']} tests with CUA steps: {t['steps']} steps, {t['turns']} model turns, "
-            f"{t['input']} input / {t['output']} output tokens"
-        )
+        terminalreporter.write_line(trail_index.say_totals(t))
         if t["cassettes"]:
             terminalreporter.write_line(
                 f"cassettes: {t['replayed']} steps replayed (cache hits), {t['live']} asked the "

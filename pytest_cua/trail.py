@@ -43,6 +43,7 @@ class TurnRecord:
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0  # of the input, read from the provider's prompt cache
+    replayed: bool = False  # run from a cassette: no model request was made for it
     announced: bool = field(default=False, repr=False, compare=False)
     rendered: dict = field(default_factory=dict, repr=False, compare=False)  # report images
 
@@ -120,7 +121,18 @@ class Trail:
 
     @property
     def turns(self) -> int:
+        """Every turn shown in the trail, replayed ones included."""
         return sum(len(s.turns) for s in self.steps)
+
+    @property
+    def model_turns(self) -> int:
+        """Turns that were requests to the model: what a run pays for."""
+        return sum(1 for s in self.steps for t in s.turns if not t.replayed)
+
+    @property
+    def replayed_turns(self) -> int:
+        """Turns a cassette answered: no request, no cost."""
+        return self.turns - self.model_turns
 
     @property
     def input_tokens(self) -> int:

@@ -7,7 +7,9 @@ the page as recorded or changed (button renamed, moved, removed, result changed)
 
 from __future__ import annotations
 
+import json
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
@@ -130,12 +132,25 @@ def test_record_then_replay_offline_with_zero_requests(suite):
     text = path.read_text()
     assert "base64" not in text and "sk-" not in text and len(text) < 6000
 
-    result = run(suite, "replay")  # no server, no credentials
-    result.assert_outcomes(passed=1)
+    result = run(suite, "replay", None, "--cua-trail-dir=trails", "--junitxml=junit.xml")
+    result.assert_outcomes(passed=1)  # no server, no credentials
     assert requests_made(suite) == 0
-    result.stdout.fnmatch_lines(["*cassettes: 4 steps replayed (cache hits), 0 asked the model "
-                                 "(misses), 0 healed after a mismatch*"])
+    result.stdout.fnmatch_lines([
+        "1 tests with CUA steps: 4 steps, 0 model turns, 4 replayed turns, 0 input / 0 output "
+        "tokens",
+        "*cassettes: 4 steps replayed (cache hits), 0 asked the model (misses), 0 healed after "
+        "a mismatch*"])
     assert path.read_text() == text  # replay never writes
+    index = json.loads((suite.path / "trails" / "index.json").read_text())
+    assert (index["totals"]["model_turns"], index["totals"]["replayed_turns"]) == (0, 4)
+    assert "0 model turns, 4 replayed turns" in (suite.path / "trails/index.html").read_text()
+    props = {p.get("name"): p.get("value")
+             for p in ET.parse(suite.path / "junit.xml").iter("property")}
+    assert (props["cua_turns"], props["cua_replayed_turns"]) == ("0", "4")
+
+    live = run(suite, "record", "record", "--cua-trail-dir=trails")
+    live.stdout.fnmatch_lines(["1 tests with CUA steps: 4 steps, 7 model turns, 0 replayed "
+                               "turns, * input / * output tokens"])
 
 
 def test_moved_button_replays_without_the_model(suite):

@@ -29,9 +29,21 @@ def run(pytester: pytest.Pytester, body: str, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=HARD_TIMEOUT)
 
 
-def test_a_fresh_project_runs_clean(cua_pytester, monkeypatch):
+@pytest.fixture
+def users_run(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
         monkeypatch.delenv(name, raising=False)  # a user's run, not one inside our xdist
+
+
+def assert_no_warning(result: pytest.RunResult) -> None:
+    out = result.stdout.str() + result.stderr.str()
+    assert "warning" not in out.lower(), out
+
+
+def test_a_fresh_project_runs_clean(cua_pytester, users_run):
+    """pytest-asyncio (the async extra) is installed here: a sync suite sees no warning."""
+    import pytest_asyncio  # noqa: F401  (the extra is what this test is about)
+
     result = run(cua_pytester, """
 def test_first(cua_fake_server, page, cua_agent):
     page.goto(SITE + "/form.html")
@@ -39,8 +51,43 @@ def test_first(cua_fake_server, page, cua_agent):
     cua_agent.check("There is a sign-up form")
 """, "-W", "default")
     result.assert_outcomes(passed=1)
-    out = result.stdout.str() + result.stderr.str()
-    assert "warning" not in out.lower(), out
+    assert_no_warning(result)
+
+
+ASYNC_FIRST_TEST = """
+import pytest_asyncio
+from playwright.async_api import async_playwright
+
+@pytest_asyncio.fixture
+async def async_page(browser_type_launch_args):
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**browser_type_launch_args)
+        yield await browser.new_page()
+        await browser.close()
+
+@pytest.mark.asyncio
+async def test_first_async(cua_fake_server, async_page, cua_agent_for):
+    await async_page.goto(SITE + "/form.html")
+    cua_fake_server.script(turn(verdict(True, "the form is there")))
+    await cua_agent_for(async_page).check("There is a sign-up form")
+"""
+
+
+def test_a_fresh_async_project_runs_clean(cua_pytester, users_run):
+    """An async test with an async fixture, no pytest-asyncio setting: no warning of any
+    kind, and the loop scope pytest-asyncio uses when unset (the plugin's default)."""
+    result = run(cua_pytester, ASYNC_FIRST_TEST, "-W", "default")
+    result.assert_outcomes(passed=1)
+    assert_no_warning(result)
+    result.stdout.fnmatch_lines(["asyncio: *asyncio_default_fixture_loop_scope=fixture-scope*"])
+
+
+def test_the_users_loop_scope_wins(cua_pytester, users_run):
+    cua_pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    result = run(cua_pytester, ASYNC_FIRST_TEST, "-W", "default")
+    result.assert_outcomes(passed=1)
+    assert_no_warning(result)
+    result.stdout.fnmatch_lines(["asyncio: *asyncio_default_fixture_loop_scope=function*"])
 
 
 def test_a_model_outage_is_short_and_says_what_happened(cua_pytester):

@@ -122,7 +122,8 @@ def test_junit_properties(suite):
     cases = {c.get("name"): c for c in root.iter("testcase")}
     props = {p.get("name"): p.get("value")
              for p in cases["test_signs_up[chromium]"].iter("property")}
-    assert props == {"cua_steps": "2", "cua_turns": "5", "cua_input_tokens": "3700",
+    assert props == {"cua_steps": "2", "cua_turns": "5", "cua_replayed_turns": "0",
+                     "cua_input_tokens": "3700",
                      "cua_output_tokens": "160", "cua_model": "gpt-5.4"}
 
 
@@ -149,7 +150,8 @@ def test_terminal_lines_and_summary(suite):
         "*cua act #1 turn 1: click (170, 75) (*s)",
         "*cua check #2 turn 1: scroll at (400, 300) by (0, 200) (*s)",
         "*pytest-cua*",
-        "2 tests with CUA steps: 3 steps, 6 model turns, 4700 input / 210 output tokens",
+        "2 tests with CUA steps: 3 steps, 6 model turns, 0 replayed turns, 4700 input / 210 "
+        "output tokens",
     ])
 
 

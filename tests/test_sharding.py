@@ -80,7 +80,8 @@ def test_two_shards_merge_into_one_result(suite, monkeypatch):
     junit = run_merge("junit", "-o", path / "merged.xml", path / "live1/junit.xml",
                       path / "live2/junit.xml")
     assert junit.returncode == 0, junit.stderr
-    assert f"{TOTAL_TURNS} model turns, {TOTAL_TURNS * 1000} input" in junit.stdout
+    assert (f"{TOTAL_TURNS} model turns, 0 replayed turns, {TOTAL_TURNS * 1000} input"
+            in junit.stdout)
     cases = list(ET.parse(path / "merged.xml").iter("testcase"))
     names = sorted(case.get("name") for case in cases)
     assert names == sorted(f"test_clicks[chromium-{name}]" for name in CLICKS)
@@ -107,13 +108,14 @@ def test_two_shards_merge_into_one_result(suite, monkeypatch):
     # Trails: each shard indexed its own run; the merge indexes both, with summed totals.
     for group in (1, 2):
         shard = json.loads((path / f"live{group}/trails/index.json").read_text())
-        assert len(shard["trails"]) == 2 and shard["totals"]["turns"] <= BUDGET
+        assert len(shard["trails"]) == 2 and shard["totals"]["model_turns"] <= BUDGET
     trails = run_merge("trails", "-o", path / "trails", path / "live1/trails",
                        path / "live2/trails")
     assert trails.returncode == 0, trails.stderr
     index = json.loads((path / "trails/index.json").read_text())
     assert sorted(r["test"].split("::")[-1] for r in index["trails"]) == names
-    assert index["totals"] == {"tests": 4, "steps": 4, "turns": TOTAL_TURNS,
+    assert index["totals"] == {"tests": 4, "steps": 4, "model_turns": TOTAL_TURNS,
+                               "replayed_turns": 0,
                                "input_tokens": TOTAL_TURNS * 1000,
                                "output_tokens": TOTAL_TURNS * 50, "cached_tokens": 0}
     page = (path / "trails/index.html").read_text()

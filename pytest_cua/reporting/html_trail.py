@@ -106,7 +106,7 @@ def render_trail(trail: Trail, outcome: str = "", fmt: str = "png") -> str:
             f"{step.input_tokens} in / {step.output_tokens} out tokens</p>{turns}</section>"
         )
     summary = (f"{escape(trail.model)} ({escape(trail.variant)} tool) · {len(trail.steps)} steps"
-               f" · {trail.turns} turns · {trail.input_tokens} in / {trail.output_tokens} out "
+               f" · {_turn_counts(trail)} · {trail.input_tokens} in / {trail.output_tokens} out "
                f"tokens" + (f" · test {escape(outcome)}" if outcome else ""))
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -114,6 +114,11 @@ def render_trail(trail: Trail, outcome: str = "", fmt: str = "png") -> str:
         f'<h1>{escape(trail.nodeid)}</h1><p class="summary">{summary}</p>'
         f"{''.join(sections)}</body></html>"
     )
+
+
+def _turn_counts(trail: Trail) -> str:
+    """Model turns (paid requests) and replayed turns (from a cassette) apart."""
+    return f"{trail.model_turns} model turns, {trail.replayed_turns} replayed turns"
 
 
 def step_table(trail: Trail) -> str:
@@ -129,7 +134,7 @@ def step_table(trail: Trail) -> str:
             f"<td>{len(step.turns)}</td><td>{actions}</td></tr>"
         )
     return (
-        f'<div class="cua-steps"><p>CUA: {escape(trail.model)}, {trail.turns} turns, '
+        f'<div class="cua-steps"><p>CUA: {escape(trail.model)}, {_turn_counts(trail)}, '
         f"{trail.input_tokens} in{_cached(trail.cached_tokens)} / {trail.output_tokens} out "
         "tokens</p>"
         '<table class="cua"><tr><th>#</th><th>kind</th><th>instruction</th><th>outcome</th>'

@@ -17,8 +17,11 @@ from typing import Any
 from ..files import write_atomic
 
 INDEX_HTML, INDEX_JSON = "index.html", "index.json"
-NUMBERS = ("steps", "turns", "input_tokens", "output_tokens", "cached_tokens")
-_PROPERTY = {"steps": "cua_steps", "turns": "cua_turns", "input_tokens": "cua_input_tokens",
+# Model turns are requests the run paid for; replayed turns came from cassettes, for free.
+NUMBERS = ("steps", "model_turns", "replayed_turns", "input_tokens", "output_tokens",
+           "cached_tokens")
+_PROPERTY = {"steps": "cua_steps", "model_turns": "cua_turns",
+             "replayed_turns": "cua_replayed_turns", "input_tokens": "cua_input_tokens",
              "output_tokens": "cua_output_tokens", "cached_tokens": "cua_cached_tokens"}
 
 
@@ -35,6 +38,13 @@ def totals(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     rows = list(rows)
     summed = {name: sum(int(r.get(name, 0)) for r in rows) for name in NUMBERS}
     return {"tests": len(rows), **summed}
+
+
+def say_totals(summed: Mapping[str, int]) -> str:
+    """The one-line summary the terminal and the shard merge print."""
+    return (f"{summed['tests']} tests with CUA steps: {summed['steps']} steps, "
+            f"{summed['model_turns']} model turns, {summed['replayed_turns']} replayed turns, "
+            f"{summed['input_tokens']} input / {summed['output_tokens']} output tokens")
 
 
 def read(folder: Path) -> list[dict]:
@@ -78,8 +88,9 @@ def render(rows: list[dict], summed: Mapping[str, int], title: str) -> str:
         "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
         "tr.failed td:nth-child(2),tr.error td:nth-child(2){color:#b00;font-weight:bold}"
         "tr.passed td:nth-child(2){color:#070} tfoot td{font-weight:bold}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>{summed['tests']} trails, {summed['turns']} model "
-        f"turns, {summed['input_tokens']} input / {summed['output_tokens']} output tokens</p>"
+        f"<h1>{html.escape(title)}</h1><p>{summed['tests']} trails, {summed['model_turns']} "
+        f"model turns, {summed['replayed_turns']} replayed turns, {summed['input_tokens']} "
+        f"input / {summed['output_tokens']} output tokens</p>"
         f"<table><thead><tr><th>test</th><th>outcome</th>{heads}<th>model</th></tr></thead>"
         f"<tbody>{body}</tbody><tfoot><tr><td>total ({summed['tests']})</td><td></td>{foot}"
         "<td></td></tr></tfoot></table></body></html>")
