@@ -13,18 +13,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, replace
 from typing import Any, Protocol
 
-from . import dialogs, fingerprint, probes, providers, safety, uploads
+from . import dialogs, probes, providers, uploads
 from .cache import RecordedStep, Tape
 from .computer import ActionError, PageComputer, Scale, Shot, describe
 from .errors import (
     CuaCheckFailed,
     CuaDomainBlocked,
     CuaMaxStepsExceeded,
-    CuaReplayMismatch,
     CuaSafetyCheckFailed,
     CuaStepFailed,
 )
 from .loop import Conversation, Execute, Finish, Image, Send
+from .replay import Replaying
 from .settings import Settings
 from .trail import ActionRecord, StepResult, Trail, TurnRecord
 
@@ -41,9 +41,10 @@ class StepObserver(Protocol):
     def step_finished(self, step: StepResult, error: BaseException | None) -> None: ...
 
 
-class AgentCore:
+class AgentCore(Replaying):
     """What the sync and async agents share: settings, the conversation, the trail, secrets
-    and the step bookkeeping. No I/O happens here; the drivers do it."""
+    and the step bookkeeping (and, from `replay`, how a recorded step is replayed). No I/O
+    happens here; the drivers do it."""
 
     computer_class: Any = PageComputer
 
@@ -225,126 +226,6 @@ class AgentCore:
         record.error = str(exc)
         errors.append(f"action {position + 1} ({record.description}): {exc}")
 
-    # -- replaying a cassette (one implementation; each driver runs its calls) --------
-    def _replaying_step(self, step: StepResult, recorded: RecordedStep) -> probes.Probe[Any]:
-        """Run a recorded step without the model; None hands it to the model (auto mode).
-
-        Each action is checked against the fingerprint of the element it touched when
-        recorded; a moved element is found again by its fingerprint. A check or answer is
-        reused only while the page shows the same evidence it was judged on. Yields the
-        page calls (screenshots, probes, actions): `probes.run` or `probes.arun` drives it.
-        """
-        __tracebackhide__ = True
-        for recorded_turn in recorded.turns:
-            shot = (yield (lambda: self.computer.screenshot())) if self.replay_screenshots \
-                else self.computer.unseen_shot()
-            _reraise(shot)
-            turn = self._new_turn(step, shot)
-            turn.replayed = True
-            checks = list(recorded_turn.get("safety_checks") or [])
-            if checks:
-                turn.safety_checks = checks
-                refused = safety.decide(self.settings.safety_policy, checks).refused
-                turn.safety_decision = (
-                    f"{'refused' if refused else 'acknowledged'} by policy "
-                    f"{self.settings.safety_policy!r} (replayed)")
-                if refused:
-                    self._announce(step)
-                    return Finish("safety", refused_checks=refused)
-            for entry in recorded_turn["actions"]:
-                problem = yield from self._replaying_action(turn, entry, shot.scale,
-                                                            step.kind != "act")
-                if problem:
-                    self._announce(step)
-                    return self._mismatch(step, problem)
-            self._announce(step)
-        if step.kind != "act":
-            if recorded.evidence is None:
-                return self._mismatch(step, "the cassette has no page evidence for this "
-                                            f"{step.kind}, so it cannot be re-verified")
-            now = yield from self._evidence_now()
-            changes = fingerprint.evidence_changes(recorded.evidence, now)
-            if changes:
-                return self._mismatch(
-                    step, f"the page shows something else than when the {step.kind} was "
-                          "recorded (- recorded, + now):\n  " + "\n  ".join(changes))
-            step.evidence = now
-        step.recording = recorded
-        self._unseen.append(f"{step.kind}: {step.instruction}")
-        ending = recorded.finish
-        return Finish(str(ending.get("outcome")), bool(ending.get("passed")),
-                      str(ending.get("reason", "")), ending.get("answer"),
-                      list(ending.get("refused_checks") or []))
-
-    def _evidence_now(self) -> probes.Probe[list[str]]:
-        """The page evidence a check is judged on, with secret values redacted."""
-        lines = yield (lambda: self.computer.evidence())
-        return [self._redact(line) for line in _reraise(lines)]
-
-    def _replaying_action(self, turn: TurnRecord, entry: dict, scale: Scale,
-                          read_only: bool) -> probes.Probe[str]:
-        """Run one recorded action, re-aimed if its element moved; a mismatch says why."""
-        action, expected = dict(entry["action"]), entry.get("target")
-        kind = action.get("type")
-        record = ActionRecord(action, describe(action), target=expected)
-        turn.actions.append(record)
-        problem = ""
-        if expected and kind in (*fingerprint.POINT_ACTIONS, *fingerprint.FOCUS_ACTIONS):
-            now = yield (lambda: self.computer.target_of(action, scale))
-            now = None if isinstance(now, Exception) else now
-            if fingerprint.differences(expected, now):
-                focus = kind in fingerprint.FOCUS_ACTIONS
-                found = _reraise((yield (lambda: self.computer.locate(expected, focus=focus))))
-                if focus and found.get("focused"):
-                    pass
-                elif "x" in found:
-                    record.action = action = _moved(action, scale.to_shot(found["x"],
-                                                                         found["y"]))
-                    record.description = describe(action) + " (element moved)"
-                else:
-                    where = "keys would go to" if focus else "at that point is"
-                    gone = ("it is covered by " + fingerprint.label(found.get("by"))
-                            if found.get("error") == "covered"
-                            else f"no {fingerprint.label(expected)} anywhere on the page")
-                    problem = (f"{describe(action)}: expected {fingerprint.label(expected)}, "
-                               f"{where} {fingerprint.label(now)} "
-                               f"({'; '.join(fingerprint.differences(expected, now))}); {gone}")
-        if not problem:
-            self._replaying, self._dialog_problem = entry, ""
-            done = yield (lambda: self._perform(action, scale, read_only))
-            self._replaying = None
-            self._browser_did(record, [])
-            if isinstance(done, ActionError):
-                problem = f"{describe(action)} failed: {done}"
-            else:
-                _reraise(done)
-            problem = problem or self._replayed_dialog_problem(action, entry, record)
-        if not problem and (entry.get("files") or None) != record.files:
-            offered = self.computer.files.listing() or "none"
-            problem = (f"{describe(action)}: when recorded, the file chooser got "
-                       f"{_names(entry.get('files'))}, now {_names(record.files)} "
-                       f"(files offered now: {offered})")
-        record.error = problem or None
-        return problem
-
-    def _replayed_dialog_problem(self, action: dict, entry: dict, record: ActionRecord) -> str:
-        if self._dialog_problem:
-            return f"{describe(action)}: {self._dialog_problem}"
-        recorded = entry.get("dialog")
-        if recorded and not record.dialog:
-            return (f"{describe(action)}: when recorded, it opened a {recorded.get('type')} "
-                    f"dialog {recorded.get('message')!r}; now none opened")
-        return ""
-
-    def _mismatch(self, step: StepResult, problem: str) -> None:
-        __tracebackhide__ = True
-        if self.tape is not None and self.tape.mode == "auto":
-            step.source, step.heal_reason = "healed", problem
-            return None
-        step.source = "mismatch"
-        step.finish("failed", False, f"replay mismatch: {problem}")
-        raise CuaReplayMismatch(step.index + 1, step.instruction, problem, step)
-
     # -- native dialogs ----------------------------------------------------------
     def _answer_dialog(self, info: dialogs.DialogInfo) -> Any:  # pragma: no cover
         raise NotImplementedError  # each driver's own: it waits for the model its way
@@ -372,7 +253,7 @@ class AgentCore:
             if isinstance(decision, Send):
                 turn = self._start_request(step, shot)
                 response = yield (lambda r=decision.request: send(self.client, r))
-                decision = self.conversation.receive(_reraise(response))
+                decision = self.conversation.receive(probes.reraise(response))
                 self._record_response(turn, decision)
             elif isinstance(decision, Execute):
                 reading = dialogs.read(decision.actions, info, parts, typed)
@@ -391,20 +272,6 @@ class AgentCore:
             else:  # the model ended the step with the dialog open: decline it
                 self._resume = decision
                 return dialogs.Answer(False)
-
-    def _replayed_dialog(self, info: dialogs.DialogInfo) -> dialogs.Answer:
-        """The answer the cassette recorded for this action's dialog."""
-        recorded = (self._replaying or {}).get("dialog")
-        if not recorded:
-            self._dialog_problem = (f"a {info.kind} dialog {info.message!r} opened, which the "
-                                    "recording did not have")
-            return dialogs.Answer(False)
-        if (recorded.get("type"), recorded.get("message")) != (info.kind, info.message):
-            self._dialog_problem = (f"the {info.kind} dialog says {info.message!r}; when "
-                                    f"recorded, a {recorded.get('type')} dialog said "
-                                    f"{recorded.get('message')!r}")
-            return dialogs.Answer(False)
-        return dialogs.Answer.from_dict(recorded)
 
     def _dialog_failed(self, exc: BaseException) -> dialogs.Answer:
         """The model could not be asked: decline, so the page unfreezes, then fail the step."""
@@ -560,6 +427,7 @@ class CuaAgent(AgentCore):
         step, recorded = self._open_step(kind, instruction, secrets, files)
         error: BaseException | None = None
         try:
+            probes.run(self._start_reading(step))
             finish = probes.run(self._replaying_step(step, recorded)) \
                 if recorded is not None else None
             if finish is None:
@@ -598,8 +466,8 @@ class CuaAgent(AgentCore):
                 carried = ([], [])
                 decision = self.conversation.executed(self._seen(shot), errors, events)
             else:
-                if step.kind != "act" and decision.outcome in ("verdict", "answer"):
-                    step.evidence = probes.run(self._evidence_now())
+                if decision.outcome in ("verdict", "answer"):
+                    probes.run(self._finish_reading(step))
                 return decision
 
     def _execute(self, turn: TurnRecord, decision: Execute,
@@ -626,15 +494,6 @@ class CuaAgent(AgentCore):
         return errors, events
 
 
-def _moved(action: dict, point: tuple[int, int]) -> dict:
-    """The action re-aimed so its first point lands on `point`; a drag keeps its shape."""
-    if action.get("type") != "drag":
-        return {**action, "x": point[0], "y": point[1]}
-    path = action["path"]
-    dx, dy = point[0] - path[0]["x"], point[1] - path[0]["y"]
-    return {**action, "path": [{"x": p["x"] + dx, "y": p["y"] + dy} for p in path]}
-
-
 def _zoomed(decision: Execute, shot: Shot) -> tuple[dict | None, Scale | None]:
     """A zoom as a call's last action is answered with that region (and the whole
     screen's scale, which the model's next coordinates still use)."""
@@ -643,14 +502,3 @@ def _zoomed(decision: Execute, shot: Shot) -> tuple[dict | None, Scale | None]:
             last.get("region"), list) and len(last["region"]) == 4:
         return last, shot.scale
     return None, None
-
-
-def _names(files: list[str] | None) -> str:
-    return ", ".join(files or []) or "no file"
-
-
-def _reraise(value: Any) -> Any:
-    """A page call's result; the exception it raised, raised here (see `probes.run`)."""
-    if isinstance(value, BaseException):
-        raise value
-    return value

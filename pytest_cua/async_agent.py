@@ -55,6 +55,7 @@ class AsyncCuaAgent(AgentCore):
         step, recorded = self._open_step(kind, instruction, secrets, files)
         error: BaseException | None = None
         try:
+            await probes.arun(self._start_reading(step))
             finish = await probes.arun(self._replaying_step(step, recorded)) \
                 if recorded is not None else None
             if finish is None:
@@ -93,8 +94,8 @@ class AsyncCuaAgent(AgentCore):
                 carried = ([], [])
                 decision = self.conversation.executed(self._seen(shot), errors, events)
             else:
-                if step.kind != "act" and decision.outcome in ("verdict", "answer"):
-                    step.evidence = await probes.arun(self._evidence_now())
+                if decision.outcome in ("verdict", "answer"):
+                    await probes.arun(self._finish_reading(step))
                 return decision
 
     async def _execute(self, turn: TurnRecord, decision: Execute,

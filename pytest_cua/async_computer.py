@@ -61,9 +61,6 @@ class AsyncPageComputer(ComputerState):
     async def locate(self, fp: dict, focus: bool = False) -> dict:
         return await probes.arun(probes.locate(self.page.main_frame, fp, focus))
 
-    async def evidence(self) -> list[str]:
-        return await probes.arun(probes.evidence(self.page.main_frame))
-
     async def mark_secret_field(self) -> None:
         self.masked = True
         with contextlib.suppress(Exception):

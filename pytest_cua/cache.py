@@ -23,10 +23,14 @@ from .errors import CuaCassetteError
 from .files import write_atomic
 from .trail import StepResult
 
-VERSION = 1
+VERSION = 2  # 2: act steps keep what they changed; the test keeps what changed by itself
 SOURCES = ("replayed", "healed", "live")  # where a step's outcome came from, as counted
 HEADER = ("# pytest-cua cassette: the model's actions for one test, replayed by --cua-cache.\n"
-          "# Safe to commit (no screenshots, no keys). Re-record with --cua-cache=record.\n")
+          "# Safe to commit (no screenshots, no keys). Re-record with --cua-cache=record.\n"
+          "# change: what an act step changed on the page, which a replay must change again;\n"
+          "# evidence: what a check or answer was judged on, which a replay must show again;\n"
+          "# volatile: content seen changing by itself while recording (a clock, a ticker),\n"
+          "# left out of both.\n")
 
 
 @dataclass
@@ -49,11 +53,14 @@ class RecordedStep:
     instruction: str
     finish: dict[str, Any]
     turns: list[dict[str, Any]] = field(default_factory=list)
-    evidence: list[str] | None = None
+    evidence: list[str] | None = None  # check / ask: the lines it was judged on
+    change: dict[str, list[str]] | None = None  # act: {appeared: [...], disappeared: [...]}
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "instruction": self.instruction,
                                 "finish": self.finish, "turns": self.turns}
+        if self.change is not None:
+            data["change"] = self.change
         if self.evidence is not None:
             data["evidence"] = self.evidence
         return data
@@ -64,12 +71,16 @@ class Cassette:
     test: str
     meta: Meta
     steps: list[RecordedStep] = field(default_factory=list)
+    volatile: list[dict[str, Any]] = field(default_factory=list)  # {selector, changes}
 
     def to_dict(self) -> dict[str, Any]:
         viewport = list(self.meta.viewport) if self.meta.viewport else None
-        return {"version": VERSION, "test": self.test, "model": self.meta.model,
-                "tool": self.meta.tool, "viewport": viewport,
-                "steps": [s.to_dict() for s in self.steps]}
+        data: dict[str, Any] = {"version": VERSION, "test": self.test,
+                                "model": self.meta.model, "tool": self.meta.tool,
+                                "viewport": viewport}
+        if self.volatile:
+            data["volatile"] = self.volatile
+        return {**data, "steps": [s.to_dict() for s in self.steps]}
 
 
 def screen_hash(png: bytes | None) -> str | None:
@@ -77,9 +88,8 @@ def screen_hash(png: bytes | None) -> str | None:
 
 
 def recording_of(step: StepResult) -> RecordedStep:
-    """A step as a cassette keeps it; a replayed step is kept exactly as it was recorded."""
-    if step.source == "replayed" and step.recording is not None:
-        return step.recording
+    """A live step's actions and ending as a cassette keeps them (`replay` adds what it
+    changed or was judged on)."""
     turns = []
     for turn in step.turns:
         actions = [{"action": a.action, **({"target": a.target} if a.target else {}),
@@ -92,7 +102,7 @@ def recording_of(step: StepResult) -> RecordedStep:
         if turn.safety_checks:
             entry["safety_checks"] = turn.safety_checks
         turns.append(entry)
-    return RecordedStep(step.kind, step.instruction, dict(step.ending), turns, step.evidence)
+    return RecordedStep(step.kind, step.instruction, dict(step.ending), turns)
 
 
 def cassette_path(cache_dir: Path, nodeid: str) -> Path:
@@ -127,6 +137,9 @@ def parse(data: Any, path: Path) -> Cassette:
     if not isinstance(data, dict):
         raise _fail(path, "the file is not a mapping of cassette fields")
     version = data.get("version")
+    if version == 1:
+        raise _fail(path, "it was recorded by an older pytest-cua (version 1), which did not "
+                          "keep what act steps changed, so a replay could not prove them")
     if version != VERSION:
         raise _fail(path, f"version {version!r} is not {VERSION}")
     viewport = data.get("viewport")
@@ -147,12 +160,27 @@ def parse(data: Any, path: Path) -> Cassette:
         finish = _need(raw, "finish", dict, path, where)
         _need(finish, "outcome", str, path, where + ".finish")
         evidence = raw.get("evidence")
-        if evidence is not None and not isinstance(evidence, list):
+        if evidence is not None and not _lines(evidence):
             raise _fail(path, f"{where}.evidence should be a list of lines")
+        change = raw.get("change")
+        if change is not None and not (isinstance(change, dict) and all(
+                _lines(change.get(key, [])) for key in ("appeared", "disappeared"))):
+            raise _fail(path, f"{where}.change should map appeared and disappeared to lists "
+                              "of lines")
         steps.append(RecordedStep(str(_need(raw, "kind", str, path, where)),
                                   str(_need(raw, "instruction", str, path, where)),
-                                  finish, turns, evidence))
-    return Cassette(str(_need(data, "test", str, path, "cassette")), meta, steps)
+                                  finish, turns, evidence,
+                                  {key: list(change.get(key) or [])
+                                   for key in ("appeared", "disappeared")} if change else None))
+    volatile = data.get("volatile") or []
+    if not (isinstance(volatile, list) and all(
+            isinstance(v, dict) and isinstance(v.get("selector"), str) for v in volatile)):
+        raise _fail(path, "volatile should be a list of {selector: ..., changes: ...}")
+    return Cassette(str(_need(data, "test", str, path, "cassette")), meta, steps, volatile)
+
+
+def _lines(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(line, str) for line in value)
 
 
 def load(path: Path) -> Cassette | None:
@@ -245,7 +273,12 @@ class Tape:
                 "--cua-cache=record")
         return None
 
-    def to_write(self, steps: list[RecordedStep], test_passed: bool) -> Cassette | None:
+    def volatile_selectors(self) -> list[str]:
+        """What the recording saw changing by itself: left out of this replay's comparisons."""
+        return [v["selector"] for v in self.recorded.volatile] if self.recorded else []
+
+    def to_write(self, steps: list[RecordedStep], test_passed: bool,
+                 volatile: list[dict[str, Any]] | None = None) -> Cassette | None:
         """The cassette to save after the test, or None to leave the file as it is.
 
         Only a passing run is written, so a failed run never overwrites a good cassette;
@@ -255,4 +288,4 @@ class Tape:
             return None
         if self.mode == "auto" and all(s == "replayed" for s in self.sources):
             return None
-        return Cassette(self.nodeid, self.meta, steps)
+        return Cassette(self.nodeid, self.meta, steps, list(volatile or []))

@@ -19,7 +19,7 @@ from typing import Any
 
 from PIL import Image as PILImage
 
-from . import dialogs, domains, fingerprint, probes, screenshots, uploads
+from . import dialogs, domains, fingerprint, probes, screenshots, scripts, uploads
 from .loop import Image
 from .protocol import GA_MAX_SIZE
 
@@ -376,7 +376,7 @@ const st = window.__cuaSettle || (window.__cuaSettle = (() => {
   window.open = function (...args) { s.popup = true; return open.apply(this, args); };
   return s;
 })());
-"""
+""" + scripts.load("watch.js")  # from the first action on, what changes by itself is seen
 # Installed before each action, so the page can say afterwards whether a window opened.
 ARM_JS = ("() => {" + _STATE_JS + "st.popup = false; st.chooser = false; st.armed = true; "
           "st.armedAt = performance.now(); st.timers.clear(); st.requests.clear(); }")
@@ -820,10 +820,6 @@ class PageComputer(ComputerState):
         self.masked = True
         with contextlib.suppress(Exception):
             probes.run(probes.mark_secret(self.page.main_frame))
-
-    def evidence(self) -> list[str]:
-        """The visible text and control states of the viewport, frames included."""
-        return probes.run(probes.evidence(self.page.main_frame))
 
     def _arm(self) -> None:
         self._known_pages = len(self._pages)

@@ -13,144 +13,14 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from . import scripts
+
 IDENTITY = ("tag", "role", "name", "text")  # what must match; selector and box may change
 # verified by the element hit
 POINT_ACTIONS = ("click", "double_click", "triple_click", "move", "drag")
 FOCUS_ACTIONS = ("type", "keypress")  # verified by the focused element
 
-_HELPERS = r"""
-const clean = s => (s || '').replace(/\s+/g, ' ').trim().slice(0, 80);
-const INTERACTIVE = 'a[href],button,input,select,textarea,label,summary,[role],[onclick],'
-  + '[tabindex],[contenteditable="true"]';
-// Open shadow roots are walked like the light DOM: a design system's <x-input> is judged by
-// the <input> inside it, as the user sees it. The composed parent crosses out of a root.
-// The composed parent: a slotted element's slot, a shadow root's host, else the parent.
-const up = e => e.assignedSlot || e.parentElement || (e.parentNode && e.parentNode.host)
-  || null;
-const closestDeep = (el, sel) => {
-  for (let e = el; e; e = up(e)) if (e.nodeType === 1 && e.matches(sel)) return e;
-  return null; };
-const byId = (el, id) => {
-  const root = el.getRootNode();
-  return (root.getElementById && root.getElementById(id)) || document.getElementById(id); };
-const deepAt = (x, y) => {
-  let el = document.elementFromPoint(x, y);
-  while (el && el.shadowRoot) {  // over slotted text the root answers its host: look under
-    const root = el.shadowRoot;
-    const inner = root.elementsFromPoint(x, y).find(e => e !== el && e.getRootNode() === root);
-    if (!inner) break;
-    el = inner;
-  }
-  return el; };
-const deepActive = () => {
-  let el = document.activeElement;
-  while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
-  return el; };
-function* deepAll(root) {
-  for (const el of root.querySelectorAll('*')) {
-    yield el; if (el.shadowRoot) yield* deepAll(el.shadowRoot); } }
-const isFrame = el => !!el && (el.tagName === 'IFRAME' || el.tagName === 'FRAME');
-const frameOffset = el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el);
-  return [r.left + el.clientLeft + parseFloat(s.paddingLeft),
-          r.top + el.clientTop + parseFloat(s.paddingTop)]; };
-// The text a person reads on an element: innerText, or, where a shadow root renders
-// slotted content (which innerText leaves out), the text of the composed tree.
-const textOf = el => {
-  const inner = el.innerText || '';
-  if (inner.trim() || !(el.shadowRoot || el.querySelector('slot'))) return inner;
-  const parts = [];
-  const visit = n => {
-    if (n.nodeType === 3) return parts.push(n.data);
-    if (n.nodeType !== 1 || ['STYLE', 'SCRIPT'].includes(n.tagName)) return;
-    if (n.tagName === 'SLOT') {
-      const assigned = n.assignedNodes({flatten: true});
-      if (assigned.length) return assigned.forEach(visit);
-    }
-    for (let c = (n.shadowRoot || n).firstChild; c; c = c.nextSibling) visit(c);
-  };
-  visit(el);
-  return parts.join(' ');
-};
-const roleOf = el => {
-  const explicit = el.getAttribute('role'); if (explicit) return explicit;
-  const tag = el.tagName.toLowerCase(), type = (el.getAttribute('type') || 'text').toLowerCase();
-  if (tag === 'a' && el.hasAttribute('href')) return 'link';
-  if (tag === 'button' || (tag === 'input' && ['button', 'submit', 'reset'].includes(type)))
-    return 'button';
-  if (tag === 'input') return {checkbox: 'checkbox', radio: 'radio', range: 'slider',
-    number: 'spinbutton', search: 'searchbox', file: 'button'}[type] || 'textbox';
-  if (tag === 'textarea') return 'textbox';
-  if (tag === 'select') return 'combobox';
-  if (/^h[1-6]$/.test(tag)) return 'heading';
-  return {img: 'img', li: 'listitem', summary: 'button', dialog: 'dialog', option: 'option',
-    iframe: 'frame'}[tag] || '';
-};
-const nameOf = el => {
-  const aria = el.getAttribute('aria-label'); if (aria) return clean(aria);
-  const by = el.getAttribute('aria-labelledby');
-  if (by) return clean(by.split(/\s+/).map(id => {
-    const t = byId(el, id); return t ? textOf(t) || t.textContent : ''; }).join(' '));
-  const tag = el.tagName.toLowerCase();
-  if (['input', 'select', 'textarea'].includes(tag)) {
-    if (['button', 'submit', 'reset'].includes(el.type)) return clean(el.value);
-    const labels = [...(el.labels || [])];
-    if (!labels.length && el.closest('label')) labels.push(el.closest('label'));
-    if (labels.length) return clean(labels.map(l => l.innerText || l.textContent).join(' '));
-    return clean(el.getAttribute('placeholder') || el.getAttribute('title')
-      || el.getAttribute('name'));
-  }
-  if (tag === 'img') return clean(el.getAttribute('alt'));
-  if (tag === 'iframe' || tag === 'frame')
-    return clean(el.getAttribute('title') || el.getAttribute('name'));
-  return clean(textOf(el) || el.getAttribute('title'));
-};
-// A selector within the element's own tree (document or shadow root); hosts are joined
-// by ' >>> ' so `deepQuery` can walk back in.
-const selectorIn = el => {
-  const root = el.getRootNode(), unique = id => root.querySelectorAll('#' + CSS.escape(id))
-    .length === 1;
-  if (el.id && unique(el.id)) return '#' + CSS.escape(el.id);
-  const testid = el.getAttribute('data-testid');
-  if (testid) return `[data-testid="${testid}"]`;
-  const parts = [];
-  for (let e = el; e && e.nodeType === 1 && e !== document.documentElement; e = e.parentElement) {
-    if (e.id && unique(e.id)) { parts.unshift('#' + CSS.escape(e.id)); break; }
-    const tag = e.tagName.toLowerCase(), parent = e.parentElement || e.parentNode;
-    const same = parent ? [...parent.children].filter(c => c.tagName === e.tagName) : [e];
-    parts.unshift(same.length > 1 ? `${tag}:nth-of-type(${same.indexOf(e) + 1})` : tag);
-  }
-  return parts.join(' > ');
-};
-const selectorOf = el => {
-  const parts = [];
-  for (let e = el; e; e = e.getRootNode().host || null) parts.unshift(selectorIn(e));
-  return parts.join(' >>> ');
-};
-const deepQuery = selector => {
-  let scope = document, el = null;
-  for (const part of selector.split(' >>> ')) {
-    if (!scope) return null;
-    try { el = scope.querySelector(part); } catch (e) { return null; }
-    scope = el && el.shadowRoot;
-  }
-  return el; };
-const fingerprint = (el, x, y) => {
-  if (!el) return null;
-  const r = el.getBoundingClientRect();
-  const tag = el.tagName.toLowerCase(), whole = tag === 'html' || tag === 'body';
-  const text = whole || ['input', 'select', 'textarea', 'iframe', 'frame'].includes(tag) ? ''
-    : clean(textOf(el));
-  const fp = {tag, role: roleOf(el), name: whole ? '' : nameOf(el), text,
-    selector: selectorOf(el), box: [r.left, r.top, r.width, r.height].map(Math.round)};
-  if (x !== undefined && r.width && r.height)
-    fp.at = [(x - r.left) / r.width, (y - r.top) / r.height].map(v => Math.round(v * 100) / 100);
-  return fp;
-};
-const target = el => (el && closestDeep(el, INTERACTIVE)) || el;
-// A frame element: where its document starts, so the caller can continue inside it.
-const intoFrame = (el, x, y) => { const [ox, oy] = frameOffset(el);
-  return {...fingerprint(el), frame: {offset: [ox, oy], inner: [x - ox, y - oy]}}; };
-"""
+_HELPERS = scripts.load("helpers.js")
 
 # The element an action at (x, y) CSS pixels would hit, climbing to its control. A frame
 # hit comes back as {frame: {offset, inner}}: the caller continues inside that frame.
@@ -206,52 +76,9 @@ LOCATE_JS = "([want, focus]) => {" + _HELPERS + """
   return {x, y, count: found.length};
 }"""
 
-# The visible text and control states a check or answer was judged on, in the order the
-# page renders them: open shadow roots at their hosts, slotted content at its slot.
-# `clip` ([left, top, right, bottom] in this document's pixels) limits it to the part of a
-# frame that shows in the top page.
-EVIDENCE_JS = "(clip) => {" + _HELPERS + r"""
-  const [L, T, R, B] = clip || [0, 0, innerWidth, innerHeight], out = [];
-  const inView = r => r.width > 0 && r.height > 0 && r.bottom > T && r.right > L
-    && r.top < B && r.left < R;
-  const range = document.createRange();
-  const control = el => {
-    if (el.type === 'hidden' || !inView(el.getBoundingClientRect())) return;
-    const name = nameOf(el);
-    if (el.type === 'checkbox' || el.type === 'radio')
-      out.push(`[${el.type} ${name}: ${el.checked ? 'checked' : 'not checked'}]`);
-    else if (el.hasAttribute('data-cua-secret'))
-      out.push(`[${el.type || 'field'} ${name}: (secret)]`);
-    else if (el.type === 'password')
-      out.push(`[password ${name}: ${el.value ? 'filled' : 'empty'}]`);
-    else if (el.type === 'file')
-      out.push(`[file ${name}: ${[...el.files].map(f => f.name).join(', ') || 'no file'}]`);
-    else out.push(`[${el.tagName.toLowerCase()} ${name}: ${JSON.stringify(el.value)}]`);
-  };
-  const controls = [];
-  const text = n => {
-    const t = n.data.replace(/\s+/g, ' ').trim(), p = n.parentElement;
-    if (!t || !p || ['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE'].includes(p.tagName)) return;
-    const s = getComputedStyle(p);
-    if (s.visibility !== 'visible' || s.opacity === '0') return;
-    range.selectNodeContents(n);
-    if (inView(range.getBoundingClientRect())) out.push(t);
-  };
-  const walk = node => { for (let n = node.firstChild; n; n = n.nextSibling) visit(n); };
-  const visit = n => {
-    if (n.nodeType === 3) return text(n);
-    if (n.nodeType !== 1) return;
-    if (n.tagName === 'SLOT') {
-      const assigned = n.assignedNodes({flatten: true});
-      if (assigned.length) return assigned.forEach(visit);
-    }
-    if (['INPUT', 'SELECT', 'TEXTAREA'].includes(n.tagName)) controls.push(n);
-    walk(n.shadowRoot || n);
-  };
-  walk(document.body || document.documentElement);
-  for (const el of controls) control(el);
-  return {lines: out, clip: [L, T, R, B]};
-}"""
+# The page evidence a step is judged on (see js/evidence.js): text with how it looks,
+# control states, images, canvases, in rendered order; what changes by itself left out.
+EVIDENCE_JS = "(arg) => {" + _HELPERS + scripts.load("watch.js") + scripts.load("evidence.js") + "}"
 
 # Marks the focused field (inside open shadow roots too) as holding a typed secret, so
 # screenshots mask it.

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from . import cache, domains, providers, screenshots, yamltests
+from . import cache, domains, providers, replay, screenshots, yamltests
 from .agent import CuaAgent
 from .async_agent import AsyncCuaAgent
 from .budget import Budget
@@ -30,6 +30,7 @@ from .reporting import artifacts, junit, live, trail_index
 from .settings import (
     CACHE_MODES,
     HISTORY_MODES,
+    LIST_SPECS,
     MARKER_KEYS,
     PROVIDERS,
     REPORT_IMAGES,
@@ -77,6 +78,10 @@ _HELP = {
                   "in a row (default 8, 0 = off)",
     "max_turns_total": "model turns allowed for the whole session, all xdist workers "
                        "together (default 0 = no limit)",
+    "replay_timeout": "seconds a replay waits for a recorded element or outcome before it "
+                      "reports a mismatch (default 5)",
+    "volatile": "CSS selector of content that changes by itself, left out of replay "
+                "comparisons (repeatable)",
 }
 _CHOICES = {"provider": PROVIDERS, "tool": TOOLS, "cache": CACHE_MODES, "history": HISTORY_MODES,
             "report_images": REPORT_IMAGES, "screenshot_format": screenshots.FORMATS}
@@ -89,11 +94,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                                   "help": _HELP[spec.name] + f" [env {spec.env}]"}
         if spec.name in _CHOICES:
             kwargs["choices"] = _CHOICES[spec.name]
-        if spec.name == "allowed_domains":
+        if spec.name in LIST_SPECS:
             kwargs["action"] = "append"
         group.addoption(spec.option, **kwargs)
         parser.addini(spec.ini, _HELP[spec.name], default=None,
-                      type="linelist" if spec.name == "allowed_domains" else "string")
+                      type="linelist" if spec.name in LIST_SPECS else "string")
 
 
 def _cli_and_ini(config: pytest.Config) -> tuple[dict, dict]:
@@ -347,8 +352,9 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
     yield make
     tape = item.stash.get(_TAPE_KEY, None)
     if tape is not None:
-        steps = [cache.recording_of(step) for step in trail.steps]
-        cassette = tape.to_write(steps, item.stash.get(_PASSED_KEY, False))
+        recorded_volatile = tape.recorded.volatile if tape.recorded else []
+        steps, volatile = replay.recorded_steps(trail.steps, recorded_volatile)
+        cassette = tape.to_write(steps, item.stash.get(_PASSED_KEY, False), volatile)
         if cassette is not None:
             cache.save(tape.path, cassette)
     for client in async_clients:

@@ -40,6 +40,7 @@ _FRAME_BOX_JS = r"""el => { const r = el.getBoundingClientRect(), s = getCompute
 
 def run(probe: Probe[T]) -> T:
     """Drive a probe over the sync Playwright API."""
+    __tracebackhide__ = True
     value: Any = None
     while True:
         try:
@@ -54,6 +55,7 @@ def run(probe: Probe[T]) -> T:
 
 async def arun(probe: Probe[T]) -> T:
     """Drive a probe over the async Playwright API."""
+    __tracebackhide__ = True
     value: Any = None
     while True:
         try:
@@ -64,6 +66,13 @@ async def arun(probe: Probe[T]) -> T:
             value = await call()
         except Exception as exc:
             value = exc
+
+
+def reraise(value: Any) -> Any:
+    """A page call's result; the exception it raised, raised here (see `run`)."""
+    if isinstance(value, BaseException):
+        raise value
+    return value
 
 
 def url_path(url: str) -> str:
@@ -177,20 +186,27 @@ def locate(frame: Any, want: dict, focus: bool = False) -> Probe[dict]:
     return found
 
 
-def evidence(frame: Any, clip: list[float] | None = None, depth: int = 0) -> Probe[list[str]]:
-    """The visible text and control states of the viewport, frames included.
+def evidence(frame: Any, marked: list[str] | tuple[str, ...] = (), clip: list[float] | None = None,
+             depth: int = 0, prefix: str = "") -> Probe[dict[str, Any]]:
+    """The viewport's evidence (see js/evidence.js), frames included: `lines`, the `paths`
+    of the elements they came from, the `volatile` elements left out, `bad` selectors.
 
-    Each visible frame's lines follow a `[frame "name" (/path)]` line, so a change inside an
-    embedded app shows as a change of the page.
+    A frame's lines and paths start with `[frame "name" (/path)] `, so a change inside an
+    embedded app shows as a change in that app, wherever its lines land in the page.
     """
-    seen = yield (lambda: frame.evaluate(fingerprint.EVIDENCE_JS, clip))
+    seen = yield (lambda: frame.evaluate(fingerprint.EVIDENCE_JS,
+                                         {"clip": clip, "marked": list(marked)}))
     if isinstance(seen, Exception):
         if depth == 0:
             raise seen
-        return []  # a frame that went away while we looked: it shows nothing
-    lines, clip = list(seen["lines"]), seen["clip"]
+        return {"lines": [], "paths": [], "volatile": [], "bad": []}  # a frame going away
+    found = {"lines": [prefix + line for line in seen["lines"]],
+             "paths": [prefix + path for path in seen["paths"]],
+             "volatile": [{**v, "path": prefix + v["path"]} for v in seen["volatile"]],
+             "bad": list(seen["bad"])}
+    clip = seen["clip"]
     if depth >= MAX_FRAME_DEPTH:
-        return lines
+        return found
     for child in frame.child_frames:
         if child.is_detached():
             continue
@@ -204,11 +220,11 @@ def evidence(frame: Any, clip: list[float] | None = None, depth: int = 0) -> Pro
         if right <= left or bottom <= top:
             continue
         inner = [left - box[0], top - box[1], right - box[0], bottom - box[1]]
-        child_lines = yield from evidence(child, inner, depth + 1)
-        hop = {"name": info["name"], "path": url_path(child.url)}
-        lines.append(f"[{fingerprint.frame_label(hop)}]")
-        lines.extend(child_lines)
-    return lines
+        label = fingerprint.frame_label({"name": info["name"], "path": url_path(child.url)})
+        inside = yield from evidence(child, marked, inner, depth + 1, f"{prefix}[{label}] ")
+        for key in found:
+            found[key] += [b for b in inside[key] if key != "bad" or b not in found["bad"]]
+    return found
 
 
 def masks(page: Any) -> list[Any]:

@@ -45,6 +45,8 @@ class Settings:
     loop_limit: int = 8
     max_turns_total: int = 0
     gemini_excluded: tuple[str, ...] = ("search", "open_web_browser")
+    replay_timeout: float = 5.0  # seconds a replay waits for an element or an outcome
+    volatile: tuple[str, ...] = ()  # CSS selectors of content left out of replay comparisons
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -134,6 +136,17 @@ def _names(value: Any) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _selectors(value: Any) -> tuple[str, ...]:
+    """CSS selectors: a list, or one string with one selector per line or separated by
+    ';' (a selector may hold commas). The browser judges them when a replay uses them."""
+    items = re.split(r"[;\n]", value) if isinstance(value, str) else [
+        part for v in value for part in re.split(r"[;\n]", str(v))]
+    selectors = tuple(s.strip() for s in items if s and s.strip())
+    if not selectors:
+        raise ValueError("expected CSS selectors such as '#clock' or '.ad, .greeting'")
+    return selectors
+
+
 @dataclass(frozen=True)
 class Spec:
     name: str
@@ -170,7 +183,12 @@ SPECS: tuple[Spec, ...] = (
          "CUA_MAX_TURNS_TOTAL"),
     Spec("gemini_excluded", _names, "--cua-gemini-excluded", "cua_gemini_excluded",
          "CUA_GEMINI_EXCLUDED", marker=True),
+    Spec("replay_timeout", _positive_float, "--cua-replay-timeout", "cua_replay_timeout",
+         "CUA_REPLAY_TIMEOUT", marker=True),
+    Spec("volatile", _selectors, "--cua-volatile", "cua_volatile", "CUA_VOLATILE",
+         marker=True),
 )
+LIST_SPECS = ("allowed_domains", "volatile")  # repeatable options, linelist ini values
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 MARKER_KEYS = tuple(spec.name for spec in SPECS if spec.marker)
 

@@ -67,12 +67,21 @@ class StepResult:
     source: str = "live"
     heal_reason: str = ""
     ending: dict[str, Any] = field(default_factory=dict)  # how it ended, as a cassette keeps it
-    evidence: list[str] | None = None  # what a check / answer was judged on
+    # The page's evidence (replay.Reading) as the step started (act) and as it ended:
+    # what a cassette keeps of the step's outcome, and what a replay compared.
+    readings: tuple[Any, Any] | None = None
     recording: Any = None  # the cassette step a replay used, copied unchanged when rewritten
 
     @property
     def replayed(self) -> bool:
         return self.source == "replayed"
+
+    @property
+    def evidence(self) -> list[str] | None:
+        """What the page showed when the step ended (read when a cassette records or
+        replays the step): the lines a replay compares."""
+        after = self.readings[1] if self.readings else None
+        return after.shown() if after is not None else None
 
     @property
     def verdict(self) -> str:

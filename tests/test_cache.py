@@ -92,7 +92,7 @@ def run(pytester: pytest.Pytester, mode: str, script: str | None = None, *args: 
     pytester.mp.setenv("SCRIPT", script or "")
     (pytester.path / "requests.txt").unlink(missing_ok=True)
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", f"--cua-cache={mode}",
-                                         *args)
+                                         "--cua-replay-timeout=1", *args)
 
 
 def requests_made(pytester: pytest.Pytester) -> int:
@@ -127,7 +127,10 @@ def test_record_then_replay_offline_with_zero_requests(suite):
     press = second["turns"][0]["actions"][0]
     assert (press["target"]["role"], press["target"]["name"]) == ("button", "Add")
     assert check["finish"] == {"outcome": "verdict", "passed": True, "reason": "milk is listed"}
-    assert "milk" in check["evidence"] and "Errands" in check["evidence"]
+    assert "milk" in check["evidence"] and "Errands {bold}" in check["evidence"]
+    assert "[address file errands.html]" in check["evidence"]
+    assert first["change"]["appeared"][0].startswith('[input New item: "milk"]')
+    assert second["change"]["appeared"][0] == "milk"
     assert ask["finish"]["answer"] == "1"
     text = path.read_text()
     assert "base64" not in text and "sk-" not in text and len(text) < 6000
@@ -136,17 +139,18 @@ def test_record_then_replay_offline_with_zero_requests(suite):
     result.assert_outcomes(passed=1)  # no server, no credentials
     assert requests_made(suite) == 0
     result.stdout.fnmatch_lines([
-        "1 tests with CUA steps: 4 steps, 0 model turns, 4 replayed turns, 0 input / 0 output "
+        # the 3 turns that acted (the cassette keeps no turn that only gave a verdict)
+        "1 tests with CUA steps: 4 steps, 0 model turns, 3 replayed turns, 0 input / 0 output "
         "tokens",
         "*cassettes: 4 steps replayed (cache hits), 0 asked the model (misses), 0 healed after "
         "a mismatch*"])
     assert path.read_text() == text  # replay never writes
     index = json.loads((suite.path / "trails" / "index.json").read_text())
-    assert (index["totals"]["model_turns"], index["totals"]["replayed_turns"]) == (0, 4)
-    assert "0 model turns, 4 replayed turns" in (suite.path / "trails/index.html").read_text()
+    assert (index["totals"]["model_turns"], index["totals"]["replayed_turns"]) == (0, 3)
+    assert "0 model turns, 3 replayed turns" in (suite.path / "trails/index.html").read_text()
     props = {p.get("name"): p.get("value")
              for p in ET.parse(suite.path / "junit.xml").iter("property")}
-    assert (props["cua_turns"], props["cua_replayed_turns"]) == ("0", "4")
+    assert (props["cua_turns"], props["cua_replayed_turns"]) == ("0", "3")
 
     live = run(suite, "record", "record", "--cua-trail-dir=trails")
     live.stdout.fnmatch_lines(["1 tests with CUA steps: 4 steps, 7 model turns, 0 replayed "
@@ -188,15 +192,16 @@ def test_removed_button_fails_replay(suite):
                                  "*cassettes: 1 steps replayed (cache hits)*"])
 
 
-def test_changed_result_fails_the_replayed_check(suite):
+def test_changed_result_fails_the_step_that_made_it(suite):
     record(suite)
     write_page(suite, transform="input.value.toUpperCase()")  # every action still matches
     result = run(suite, "replay")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
-        "*step 3 'The list shows milk' no longer matches the cassette:*",
-        "*the page shows something else than when the check was recorded*",
-        "*- milk*", "*+ MILK*",
+        "*step 2 'Press the Add button' no longer matches the cassette:*",
+        "*the step did not make the change it made when recorded (after waiting 1 s):*",
+        "*expected to appear, did not: milk*",
+        "*appeared, which it did not when recorded: MILK*",
     ])
 
 
@@ -216,7 +221,7 @@ def test_auto_heals_the_changed_step_and_keeps_the_rest(suite):
     healed = [a for t in after["steps"][1]["turns"] for a in t["actions"]]
     assert [a["target"]["name"] for a in healed] == ["Create"]
     assert after["steps"][1]["finish"]["reason"] == "pressed Create"
-    assert "Create" in after["steps"][2]["evidence"]
+    assert any(line.startswith("Create {") for line in after["steps"][2]["evidence"])
     # and the healed cassette replays offline
     run(suite, "replay").assert_outcomes(passed=1)
 
@@ -244,8 +249,12 @@ def test_corrupted_and_missing_cassettes_are_clear_errors(suite):
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*CuaCassetteError: cassette *test_errand?chromium?.yaml is "
                                  "not usable: invalid YAML*re-record it with --cua-cache=record*"])
-    path.write_text("version: 1\ntest: x\nmodel: m\ntool: preview\nsteps: 3\n")
+    path.write_text("version: 2\ntest: x\nmodel: m\ntool: preview\nsteps: 3\n")
     run(suite, "replay").stdout.fnmatch_lines(["*not usable: cassette.steps should be list*"])
+    path.write_text("version: 1\ntest: x\nmodel: m\ntool: preview\nsteps: []\n")
+    run(suite, "replay").stdout.fnmatch_lines([
+        "*not usable: it was recorded by an older pytest-cua (version 1), which did not keep "
+        "what act steps changed*re-record it with --cua-cache=record*"])
 
 
 def test_other_settings_invalidate_the_cassette(suite):

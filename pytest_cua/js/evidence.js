@@ -1,0 +1,194 @@
+// What a person sees in the viewport, as lines in rendered order (open shadow roots at
+// their hosts, slotted content at its slot): each text with how it looks, each control's
+// state, each image, icon and canvas. A replay compares these lines, so they hold what
+// could change a verdict (a strike-through, a colour, a selected tab's background, a
+// disabled look, a broken image) and nothing that a layout shift alone changes (no
+// positions or sizes of text). Besides each line, `paths` has the positional path of the
+// element it came from, which is how what later turns out to be volatile is taken out of
+// an earlier reading too.
+//
+// arg: {clip: [left, top, right, bottom] of this document that shows (frames), marked:
+// CSS selectors of content to leave out (the user's, and what a recording found volatile)}.
+const {clip, marked = []} = arg || {};
+const [L, T, R, B] = clip || [0, 0, innerWidth, innerHeight];
+const lines = [], paths = [], volatile = [], bad = [];
+const inView = r => r.width > 0 && r.height > 0 && r.bottom > T && r.right > L
+  && r.top < B && r.left < R;
+const range = document.createRange();
+const TRANSPARENT = c => !c || c === 'transparent' || /rgba\(.*,\s*0\)$/.test(c);
+const style = new Map();
+const css = el => { let s = style.get(el); if (!s) style.set(el, s = getComputedStyle(el));
+  return s; };
+
+// How an element's text looks, as tokens; what the page's body already looks like is
+// left out, so plain text stays a plain line.
+const looks = new Map();
+const background = el => {  // the colour behind the element: its own or an ancestor's
+  for (let e = el; e && e.nodeType === 1; e = up(e)) {
+    const s = css(e);
+    if (s.backgroundImage && s.backgroundImage !== 'none')
+      return 'image ' + s.backgroundImage.slice(0, 60);
+    if (!TRANSPARENT(s.backgroundColor)) return s.backgroundColor;
+  }
+  return 'rgb(255, 255, 255)';
+};
+const opacity = el => { let o = 1;
+  for (let e = el; e && e.nodeType === 1; e = up(e)) o *= parseFloat(css(e).opacity) || 1;
+  return Math.round(o * 10) / 10; };
+const decorations = el => { const found = new Set();
+  for (let e = el; e && e.nodeType === 1; e = up(e)) {
+    const line = css(e).textDecorationLine || '';
+    for (const d of line.split(' ')) if (d && d !== 'none') found.add(d);
+    if (['block', 'flex', 'grid', 'list-item', 'table-cell'].includes(css(e).display)) break;
+  }
+  return [...found].sort(); };
+const BOX = 'a[href],button,li,td,th,label,summary,[role],[aria-selected],[aria-current]';
+const edge = el => {  // border and outline of the box the text sits in (a tab, a cell)
+  const box = closestDeep(el, BOX) || el, s = css(box), sides = [];
+  for (const side of ['Top', 'Right', 'Bottom', 'Left']) {
+    const width = parseFloat(s[`border${side}Width`]);
+    sides.push(width >= 1 && s[`border${side}Style`] !== 'none'
+      && !TRANSPARENT(s[`border${side}Color`])
+      ? `${Math.round(width)}px ${s[`border${side}Color`]}` : '');
+  }
+  let out = sides.every(side => side === sides[0]) ? sides[0]
+    : sides.map((side, i) => side && `${'trbl'[i]} ${side}`).filter(Boolean).join(', ');
+  if (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 1)
+    out += (out ? ', ' : '') + `outline ${s.outlineColor}`;
+  return out; };
+const base = (() => { const b = document.body || document.documentElement, s = css(b);
+  return {color: s.color, background: background(b), weight: parseInt(s.fontWeight) || 400,
+    style: s.fontStyle}; })();
+const lookOf = el => {
+  if (looks.has(el)) return looks.get(el);
+  const s = css(el), tokens = [];
+  for (const d of decorations(el))
+    tokens.push({'line-through': 'struck', underline: 'underlined', overline: 'overlined'}[d]
+      || d);
+  const weight = parseInt(s.fontWeight) || 400;
+  if (weight >= 600 && base.weight < 600) tokens.push('bold');
+  if (s.fontStyle !== base.style) tokens.push(s.fontStyle);
+  if (s.color !== base.color) tokens.push('color ' + s.color);
+  const bg = background(el);
+  if (bg !== base.background) tokens.push('background ' + bg);
+  const border = edge(el);
+  if (border) tokens.push('border ' + border);
+  const o = opacity(el);
+  if (o < 1) tokens.push('opacity ' + o);
+  const control = closestDeep(el, 'button,input,select,textarea,[aria-disabled]');
+  if (control && (control.disabled || control.getAttribute('aria-disabled') === 'true'))
+    tokens.push('disabled');
+  const root = el.getRootNode();
+  if (root && root.host) tokens.push(`in <${root.host.tagName.toLowerCase()}>`);
+  const look = tokens.length ? ' {' + tokens.join('; ') + '}' : '';
+  looks.set(el, look);
+  return look;
+};
+
+const hash = text => {  // FNV-1a, enough to tell one image or drawing from another
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 16777619); }
+  return (h >>> 0).toString(16).padStart(8, '0'); };
+const fileOf = url => { if (!url) return 'no source';
+  if (url.startsWith('data:')) return 'data #' + hash(url);
+  try { const u = new URL(url, location.href); return u.pathname.split('/').pop() || u.pathname; }
+  catch (e) { return url.slice(0, 60); } };
+
+const skipped = el => {
+  if (el.hasAttribute('data-cua-volatile')) return true;
+  for (const sel of marked) {
+    try { if (el.matches(sel)) return true; } catch (e) { if (!bad.includes(sel)) bad.push(sel); }
+  }
+  return false;
+};
+const push = (line, path) => { lines.push(line); paths.push(path); };
+const shown = el => css(el).visibility === 'visible' && opacity(el) > 0;
+
+const controls = [];
+const control = (el, path) => {
+  if (el.type === 'hidden' || !inView(el.getBoundingClientRect()) || !shown(el)) return;
+  const name = nameOf(el), look = lookOf(el);
+  let state;
+  if (el.type === 'checkbox' || el.type === 'radio') state = el.checked ? 'checked' : 'not checked';
+  else if (el.hasAttribute('data-cua-secret')) state = '(secret)';
+  else if (el.type === 'password') state = el.value ? 'filled' : 'empty';
+  else if (el.type === 'file') state = [...el.files].map(f => f.name).join(', ') || 'no file';
+  else state = JSON.stringify(el.value);
+  const kind = ['checkbox', 'radio', 'password', 'file'].includes(el.type) ? el.type
+    : el.hasAttribute('data-cua-secret') ? (el.type || 'field') : el.tagName.toLowerCase();
+  push(`[${kind} ${name}: ${state}]${look}`, path);
+};
+const picture = (el, path) => {
+  const r = el.getBoundingClientRect();
+  if (!inView(r) || !shown(el)) return;
+  const tag = el.tagName, label = clean(el.getAttribute('alt') || el.getAttribute('aria-label')
+    || el.getAttribute('title') || '');
+  const named = label ? ` "${label}"` : '';
+  if (tag === 'IMG') {
+    const broken = el.complete && el.naturalWidth === 0;
+    push(`[img${named} ${fileOf(el.currentSrc || el.getAttribute('src'))}${broken ? ': broken' : ''}]`
+      + lookOf(el), path);
+  } else if (tag === 'CANVAS') {
+    let drawn;
+    try { drawn = '#' + hash(el.toDataURL()); } catch (e) { drawn = 'unreadable'; }
+    push(`[canvas${named} ${el.width}x${el.height} ${drawn}]`, path);
+  } else if (tag === 'svg') {
+    const use = el.querySelector('use');
+    const which = use ? (use.getAttribute('href') || use.getAttribute('xlink:href') || '')
+      : '#' + hash(el.innerHTML.slice(0, 4000));
+    push(`[icon${named} ${which}]` + lookOf(el), path);
+  }
+};
+const cssIcon = (el, path) => {  // an icon drawn by CSS: a background image or a glyph
+  const r = el.getBoundingClientRect();
+  if (r.width > 64 || r.height > 64 || !inView(r) || !shown(el) || (el.textContent || '').trim())
+    return;
+  const s = css(el), image = s.backgroundImage || 'none';
+  let glyph = '';
+  for (const pseudo of ['::before', '::after']) {
+    const content = getComputedStyle(el, pseudo).content;
+    if (content && content !== 'none' && content !== 'normal' && content !== '""') glyph += content;
+  }
+  const which = image !== 'none' ? fileOf((image.match(/url\("?([^")]*)"?\)/) || [])[1])
+    : glyph ? glyph.slice(0, 20) : '';
+  if (which) push(`[icon ${which}]` + lookOf(el), path);
+};
+
+const text = (n, path) => {
+  const t = n.data.replace(/\s+/g, ' ').trim(), p = n.parentElement;
+  if (!t || !p || ['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE'].includes(p.tagName)) return;
+  if (!shown(p)) return;
+  range.selectNodeContents(n);
+  if (inView(range.getBoundingClientRect())) push(t + lookOf(p), path);
+};
+const walk = (node, path) => {
+  const counts = {};
+  for (let n = node.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 1) {
+      const tag = n.tagName.toLowerCase();
+      counts[tag] = (counts[tag] || 0) + 1;
+      visit(n, `${path}/${tag}[${counts[tag]}]`);
+    } else visit(n, path);
+  }
+};
+const visit = (n, path) => {
+  if (n.nodeType === 3) return text(n, path);
+  if (n.nodeType !== 1 || skipped(n)) return;
+  if (watch.volatile.has(n)) {  // left out; said, so earlier readings can leave it out too
+    volatile.push({path, selector: selectorOf(n), changes: watch.changes(n)});
+    return;
+  }
+  if (n.tagName === 'SLOT') {
+    const assigned = n.assignedNodes({flatten: true});
+    if (assigned.length) return assigned.forEach((a, i) => visit(a, `${path}/slotted[${i + 1}]`));
+  }
+  if (['INPUT', 'SELECT', 'TEXTAREA'].includes(n.tagName)) controls.push([n, path]);
+  else if (['IMG', 'CANVAS', 'svg'].includes(n.tagName)) return picture(n, path);
+  else if (!n.firstElementChild) cssIcon(n, path);
+  if (n.shadowRoot) { watch.observe(n.shadowRoot); walk(n.shadowRoot, path + '/#shadow'); }
+  else walk(n, path);
+};
+const top = document.body || document.documentElement;
+visit(top, '/' + top.tagName.toLowerCase());
+for (const [el, path] of controls) control(el, path);
+return {lines, paths, volatile, bad, clip: [L, T, R, B]};

@@ -1,0 +1,44 @@
+// Which elements change by themselves: clocks, "updated 3 s ago", tickers, rotating tips.
+// Every change of the DOM made while no action runs (the settle script's `armed` flag is
+// off) is counted on the element it happened to; an element seen changing by itself
+// VOLATILE_AFTER times is volatile, and the evidence leaves it out with all it holds.
+// A late effect of an action (a slow backend) changes its element once, then stays: it is
+// not volatile, it is the step's outcome. Regions (more than SMALL characters of text)
+// never become volatile: a changing app must not silence its own evidence.
+const watch = window.__cuaWatch || (window.__cuaWatch = (() => {
+  const VOLATILE_AFTER = 3, SMALL = 300;
+  const w = {counts: new WeakMap(), volatile: new Set(), roots: new WeakSet()};
+  const acting = () => { const s = window.__cuaSettle; return !!(s && s.armed); };
+  const LOOKS = ['class', 'style', 'src', 'hidden', 'disabled', 'aria-selected',
+    'aria-current', 'aria-pressed', 'aria-checked', 'aria-hidden', 'open'];
+  const observer = new MutationObserver(records => {
+    const spontaneous = !acting(), seen = new Set();
+    for (const m of records) {
+      for (const added of m.addedNodes || []) if (added.nodeType === 1) w.observeDeep(added);
+      if (!spontaneous) continue;
+      const el = m.type === 'characterData' ? m.target.parentElement : m.target;
+      if (!el || el.nodeType !== 1 || seen.has(el)) continue;
+      seen.add(el);  // one batch of changes counts once per element
+      if ((el.textContent || '').length > SMALL) continue;
+      const n = (w.counts.get(el) || 0) + 1;
+      w.counts.set(el, n);
+      if (n >= VOLATILE_AFTER) w.volatile.add(el);
+    }
+  });
+  w.observe = root => {
+    if (w.roots.has(root)) return;
+    w.roots.add(root);
+    observer.observe(root, {subtree: true, childList: true, characterData: true,
+      attributes: true, attributeFilter: LOOKS});
+  };
+  // Shadow roots are not seen by an observer of the document: each is observed itself.
+  w.observeDeep = el => {
+    if (el.shadowRoot) w.observe(el.shadowRoot);
+    if (el.querySelectorAll) for (const e of el.querySelectorAll('*'))
+      if (e.shadowRoot) { w.observe(e.shadowRoot); w.observeDeep(e.shadowRoot); }
+  };
+  w.observe(document);
+  w.observeDeep(document.documentElement || document);
+  w.changes = el => w.counts.get(el) || 0;
+  return w;
+})());

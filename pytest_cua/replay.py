@@ -1,0 +1,380 @@
+"""The replay oracle: what a step changed or was judged on, compared and waited for.
+
+A strict replay is what CI trusts, so it must be right both ways: it passes exactly when
+the app still behaves as recorded. Every replayed step proves its outcome: an act step the
+change it made on the page (what appeared and what went away, text, control states and how
+things look), a check or an answer the evidence it was judged on. Comparisons wait like
+Playwright's assertions (up to `replay_timeout`) so a slow backend is waited for, and what
+the page changes by itself (clocks, tickers; seen by `js/watch.js`, or marked by the user)
+is left out of them, so a live page is not a changed one.
+
+The comparisons are pure; the page calls are written once as generators (see `probes`),
+so the sync and the async agent replay through the same code. `Replaying` holds the
+replay of a step and of each action; the agents mix it in and drive it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import dialogs, fingerprint, probes, safety
+from .cache import RecordedStep, recording_of
+from .computer import ActionError, Scale, describe
+from .errors import CuaConfigError, CuaReplayMismatch
+from .loop import Finish
+from .trail import ActionRecord, StepResult, TurnRecord
+
+POLL_MS = 100  # how often a replay looks again while it waits for an element or outcome
+SHOWN_LIMIT = 12  # lines of a difference shown in a mismatch; the rest are counted
+ADDRESS = "[address {}]"
+
+
+@dataclass
+class Reading:
+    """The page's evidence at one moment: its lines (see `js/evidence.js`), the path of
+    the element each came from, and the elements the page was seen changing by itself."""
+
+    lines: list[str]
+    paths: list[str]
+    volatile: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> selector...
+
+    def shown(self, volatile: Iterable[str] = ()) -> list[str]:
+        """The lines, less those of volatile elements (their paths and what they hold)."""
+        cut = tuple(volatile) + tuple(self.volatile)
+        if not cut:
+            return list(self.lines)
+        prefixes = tuple(p + "/" for p in cut)
+        return [line for line, path in zip(self.lines, self.paths, strict=True)
+                if path not in cut and not path.startswith(prefixes)]
+
+
+def read(page: Any, marked: Sequence[str]) -> probes.Probe[Reading]:
+    """The page's evidence now, frames included, with the address it is on."""
+    seen = yield from probes.evidence(page.main_frame, marked)
+    if seen["bad"]:
+        raise CuaConfigError(
+            f"these volatile selectors are not CSS selectors the browser accepts: "
+            f"{', '.join(map(repr, seen['bad']))} (from --cua-volatile, cua_volatile or "
+            "@pytest.mark.cua(volatile=...)); fix or remove them")
+    lines = [ADDRESS.format(_address(page.url)), *seen["lines"]]
+    return Reading(lines, ["address", *seen["paths"]],
+                   {v["path"]: v for v in seen["volatile"]})
+
+
+def _address(url: Any) -> str:
+    """The page's address without its origin (ports differ from run to run); a local
+    file by its name (its folder differs from machine to machine)."""
+    text = str(url)
+    if text.startswith("file:"):
+        return "file " + text.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    path = probes.url_path(text)
+    rest = text.split("?", 1)[1] if "?" in text else ""
+    return path + ("?" + rest if rest else "") if path != text else text
+
+
+def change(before: list[str], after: list[str]) -> dict[str, list[str]]:
+    """What appeared and what went away between two readings, as multisets of lines in
+    the order the page shows them: a reordering or a layout shift alone is no change."""
+    gained, lost = Counter(after) - Counter(before), Counter(before) - Counter(after)
+    return {"appeared": _in_order(after, gained), "disappeared": _in_order(before, lost)}
+
+
+def _in_order(lines: list[str], wanted: Counter) -> list[str]:
+    left, out = Counter(wanted), []
+    for line in lines:
+        if left[line] > 0:
+            left[line] -= 1
+            out.append(line)
+    return out
+
+
+def change_differences(recorded: dict[str, list[str]], now: dict[str, list[str]]) -> list[str]:
+    """How a step's change now differs from the recorded one, in a reader's words."""
+    out = []
+    for key, missing, extra in (
+            ("appeared", "expected to appear, did not: ",
+             "appeared, which it did not when recorded: "),
+            ("disappeared", "expected to go away, still there: ",
+             "went away, which it did not when recorded: ")):
+        want, got = Counter(recorded.get(key) or []), Counter(now.get(key) or [])
+        out += [missing + line for line in _in_order(recorded.get(key) or [], want - got)]
+        out += [extra + line for line in _in_order(now.get(key) or [], got - want)]
+    return _limited(out)
+
+
+def _limited(lines: list[str]) -> list[str]:
+    if len(lines) > SHOWN_LIMIT:
+        return [*lines[:SHOWN_LIMIT], f"... and {len(lines) - SHOWN_LIMIT} more"]
+    return lines
+
+
+def volatile_of(readings: Iterable[Reading | None]) -> dict[str, dict[str, Any]]:
+    """Every element seen changing by itself in these readings, by path."""
+    found: dict[str, dict[str, Any]] = {}
+    for reading in readings:
+        if reading is not None:
+            found.update(reading.volatile)
+    return found
+
+
+def recorded_steps(steps: Sequence[StepResult], volatile: Sequence[dict] = ()
+                   ) -> tuple[list[RecordedStep], list[dict]]:
+    """The steps as a cassette keeps them, and the volatile content to record beside them.
+
+    Whatever was seen changing by itself at any moment of the test is left out of every
+    step's evidence and change, also of steps read before it was found out.
+    """
+    seen = volatile_of(r for s in steps for r in (s.readings or ()))
+    paths = list(seen)
+    kept: list[RecordedStep] = []
+    for step in steps:
+        recording = step.recording if step.source == "replayed" else None
+        if recording is None:
+            recording = _recording_of(step, paths)
+        kept.append(recording)
+    selectors = {v["selector"]: v for v in volatile}
+    for entry in seen.values():
+        old = selectors.get(entry["selector"], {})
+        selectors[entry["selector"]] = {"selector": entry["selector"],
+                                        "changes": max(entry["changes"], old.get("changes", 0))}
+    return kept, list(selectors.values())
+
+
+def _recording_of(step: StepResult, volatile: list[str]) -> RecordedStep:
+    recording = recording_of(step)
+    before, after = step.readings or (None, None)
+    if after is not None:
+        if step.kind == "act":
+            recording.change = change(before.shown(volatile) if before else [],
+                                      after.shown(volatile))
+        else:
+            recording.evidence = after.shown(volatile)
+    return recording
+
+
+class Replaying:
+    """The replay of a recorded step, written once for both agents: a mixin of
+    `AgentCore`, whose bookkeeping it uses (`_new_turn`, `_announce`, `_browser_did`,
+    `_redact`) and whose drivers run its actions (`_perform`)."""
+
+    computer: Any
+    settings: Any
+    tape: Any
+    replay_screenshots: bool
+    _replaying: dict | None
+    _dialog_problem: str
+    _unseen: list[str]
+
+    # -- what the page shows -------------------------------------------------------
+    @property
+    def _marked(self) -> list[str]:
+        """Content left out of every comparison: the user's selectors and what the
+        recording found changing by itself."""
+        recorded = self.tape.volatile_selectors() if self.tape is not None else []
+        return [*self.settings.volatile, *recorded]
+
+    def _reading_now(self) -> probes.Probe[Reading]:
+        """The page's evidence, secret values redacted."""
+        reading = yield from read(self.computer.page, self._marked)
+        reading.lines = [self._redact(line) for line in reading.lines]
+        return reading
+
+    def _start_reading(self, step: StepResult) -> probes.Probe[None]:
+        """Before an act step that a cassette records or replays: the page as it starts."""
+        if self.tape is not None and step.kind == "act":
+            step.readings = ((yield from self._reading_now()), None)
+
+    def _finish_reading(self, step: StepResult) -> probes.Probe[None]:
+        """When a live step ends with a verdict or an answer: what it was judged on."""
+        if self.tape is not None:
+            before = step.readings[0] if step.readings else None
+            step.readings = (before, (yield from self._reading_now()))
+
+    # -- a recorded step ---------------------------------------------------------
+    def _replaying_step(self, step: StepResult, recorded: RecordedStep) -> probes.Probe[Any]:
+        """Run a recorded step without the model; None hands it to the model (auto mode).
+
+        Each action is checked against the fingerprint of the element it touched when
+        recorded (a moved element is found again; a missing one is waited for); then the
+        step's outcome is waited for: the change an act step made, the evidence a check or
+        an answer was judged on.
+        """
+        __tracebackhide__ = True
+        for recorded_turn in recorded.turns:
+            shot = (yield (lambda: self.computer.screenshot())) if self.replay_screenshots \
+                else self.computer.unseen_shot()
+            probes.reraise(shot)
+            turn = self._new_turn(step, shot)
+            turn.replayed = True
+            checks = list(recorded_turn.get("safety_checks") or [])
+            if checks:
+                turn.safety_checks = checks
+                refused = safety.decide(self.settings.safety_policy, checks).refused
+                turn.safety_decision = (
+                    f"{'refused' if refused else 'acknowledged'} by policy "
+                    f"{self.settings.safety_policy!r} (replayed)")
+                if refused:
+                    self._announce(step)
+                    return Finish("safety", refused_checks=refused)
+            for entry in recorded_turn["actions"]:
+                problem = yield from self._replaying_action(turn, entry, shot.scale,
+                                                            step.kind != "act")
+                if problem:
+                    self._announce(step)
+                    return self._mismatch(step, problem)
+            self._announce(step)
+        problem = yield from self._outcome(step, recorded)
+        if problem:
+            return self._mismatch(step, problem)
+        step.recording = recorded
+        self._unseen.append(f"{step.kind}: {step.instruction}")
+        ending = recorded.finish
+        return Finish(str(ending.get("outcome")), bool(ending.get("passed")),
+                      str(ending.get("reason", "")), ending.get("answer"),
+                      list(ending.get("refused_checks") or []))
+
+    def _outcome(self, step: StepResult, recorded: RecordedStep) -> probes.Probe[str]:
+        """Wait until the page shows the recorded outcome; what differs when it never does.
+
+        Nothing is waited for on the happy path: the first reading that matches ends it.
+        Readings repeat every POLL_MS until `replay_timeout`; what the page is seen changing
+        by itself meanwhile is left out, a late effect of the step is waited for.
+        """
+        expected = recorded.change if step.kind == "act" else recorded.evidence
+        if expected is None:
+            what = "what the step changed" if step.kind == "act" else "page evidence"
+            return (f"the cassette has no {what} for this {step.kind}, so it cannot be "
+                    "re-verified")
+        before = step.readings[0] if step.readings else None
+        deadline = time.monotonic() + self.settings.replay_timeout
+        while True:
+            now = yield from self._reading_now()
+            volatile = list(volatile_of((before, now)))
+            if step.kind == "act":
+                got = change(before.shown(volatile) if before else [], now.shown(volatile))
+                differences = change_differences(expected, got)
+            else:
+                differences = fingerprint.evidence_changes(expected, now.shown(volatile),
+                                                           SHOWN_LIMIT)
+            if not differences:
+                step.readings = (before, now)
+                return ""
+            if time.monotonic() >= deadline:
+                break
+            yield (lambda: self.computer.page.wait_for_timeout(POLL_MS))
+        waited = f"after waiting {self.settings.replay_timeout:g} s"
+        if step.kind == "act":
+            return (f"the step did not make the change it made when recorded ({waited}):\n  "
+                    + "\n  ".join(differences))
+        return (f"the page shows something else than when the {step.kind} was recorded "
+                f"({waited}; - recorded, + now):\n  " + "\n  ".join(differences))
+
+    def _replaying_action(self, turn: TurnRecord, entry: dict, scale: Scale,
+                          read_only: bool) -> probes.Probe[str]:
+        """Run one recorded action, re-aimed if its element moved; a mismatch says why."""
+        action, expected = dict(entry["action"]), entry.get("target")
+        kind = action.get("type")
+        record = ActionRecord(action, describe(action), target=expected)
+        turn.actions.append(record)
+        problem = ""
+        if expected and kind in (*fingerprint.POINT_ACTIONS, *fingerprint.FOCUS_ACTIONS):
+            aimed = yield from self._aim(action, expected, scale)
+            if isinstance(aimed, str):
+                problem = aimed
+            elif aimed is not action:
+                record.action = action = aimed
+                record.description = describe(action) + " (element moved)"
+        if not problem:
+            self._replaying, self._dialog_problem = entry, ""
+            done = yield (lambda: self._perform(action, scale, read_only))
+            self._replaying = None
+            self._browser_did(record, [])
+            if isinstance(done, ActionError):
+                problem = f"{describe(action)} failed: {done}"
+            else:
+                probes.reraise(done)
+            problem = problem or self._replayed_dialog_problem(action, entry, record)
+        if not problem and (entry.get("files") or None) != record.files:
+            offered = self.computer.files.listing() or "none"
+            problem = (f"{describe(action)}: when recorded, the file chooser got "
+                       f"{_names(entry.get('files'))}, now {_names(record.files)} "
+                       f"(files offered now: {offered})")
+        record.error = problem or None
+        return problem
+
+    def _aim(self, action: dict, expected: dict, scale: Scale) -> probes.Probe[dict | str]:
+        """The action to run on the recorded element: as recorded, re-aimed where it moved
+        (or focused, for keys), or why not. An element not there yet is waited for, as
+        Playwright's actions wait, up to `replay_timeout`."""
+        focus = action.get("type") in fingerprint.FOCUS_ACTIONS
+        deadline = time.monotonic() + self.settings.replay_timeout
+        while True:
+            now = yield (lambda: self.computer.target_of(action, scale))
+            now = None if isinstance(now, Exception) else now
+            if not fingerprint.differences(expected, now):
+                return action
+            found = probes.reraise((yield (lambda: self.computer.locate(expected, focus=focus))))
+            if focus and found.get("focused"):
+                return action
+            if "x" in found:
+                return _moved(action, scale.to_shot(found["x"], found["y"]))
+            if time.monotonic() >= deadline:
+                break
+            yield (lambda: self.computer.page.wait_for_timeout(POLL_MS))
+        where = "keys would go to" if focus else "at that point is"
+        gone = ("it is covered by " + fingerprint.label(found.get("by"))
+                if found.get("error") == "covered"
+                else f"no {fingerprint.label(expected)} anywhere on the page")
+        return (f"{describe(action)}: expected {fingerprint.label(expected)}, "
+                f"{where} {fingerprint.label(now)} "
+                f"({'; '.join(fingerprint.differences(expected, now))}); {gone} "
+                f"after waiting {self.settings.replay_timeout:g} s")
+
+    def _replayed_dialog_problem(self, action: dict, entry: dict, record: ActionRecord) -> str:
+        if self._dialog_problem:
+            return f"{describe(action)}: {self._dialog_problem}"
+        recorded = entry.get("dialog")
+        if recorded and not record.dialog:
+            return (f"{describe(action)}: when recorded, it opened a {recorded.get('type')} "
+                    f"dialog {recorded.get('message')!r}; now none opened")
+        return ""
+
+    def _replayed_dialog(self, info: dialogs.DialogInfo) -> dialogs.Answer:
+        """The answer the cassette recorded for this action's dialog."""
+        recorded = (self._replaying or {}).get("dialog")
+        if not recorded:
+            self._dialog_problem = (f"a {info.kind} dialog {info.message!r} opened, which the "
+                                    "recording did not have")
+            return dialogs.Answer(False)
+        if (recorded.get("type"), recorded.get("message")) != (info.kind, info.message):
+            self._dialog_problem = (f"the {info.kind} dialog says {info.message!r}; when "
+                                    f"recorded, a {recorded.get('type')} dialog said "
+                                    f"{recorded.get('message')!r}")
+            return dialogs.Answer(False)
+        return dialogs.Answer.from_dict(recorded)
+
+    def _mismatch(self, step: StepResult, problem: str) -> None:
+        __tracebackhide__ = True
+        if self.tape is not None and self.tape.mode == "auto":
+            step.source, step.heal_reason = "healed", problem
+            return None
+        step.source = "mismatch"
+        step.finish("failed", False, f"replay mismatch: {problem}")
+        raise CuaReplayMismatch(step.index + 1, step.instruction, problem, step)
+
+
+def _moved(action: dict, point: tuple[int, int]) -> dict:
+    """The action re-aimed so its first point lands on `point`; a drag keeps its shape."""
+    if action.get("type") != "drag":
+        return {**action, "x": point[0], "y": point[1]}
+    path = action["path"]
+    dx, dy = point[0] - path[0]["x"], point[1] - path[0]["y"]
+    return {**action, "path": [{"x": p["x"] + dx, "y": p["y"] + dy} for p in path]}
+
+
+def _names(files: list[str] | None) -> str:
+    return ", ".join(files or []) or "no file"
