@@ -29,8 +29,8 @@ HEADER = ("# pytest-cua cassette: the model's actions for one test, replayed by 
           "# Safe to commit (no screenshots, no keys). Re-record with --cua-cache=record.\n"
           "# change: what an act step changed on the page, which a replay must change again;\n"
           "# evidence: what a check or answer was judged on, which a replay must show again;\n"
-          "# volatile: content seen changing by itself while recording (a clock, a ticker),\n"
-          "# left out of both.\n")
+          "# volatile: content left out of both: seen changing by itself while recording\n"
+          "# (changes: how often; a clock, a ticker) or marked by the user (marked: true).\n")
 
 
 @dataclass
@@ -71,7 +71,7 @@ class Cassette:
     test: str
     meta: Meta
     steps: list[RecordedStep] = field(default_factory=list)
-    volatile: list[dict[str, Any]] = field(default_factory=list)  # {selector, changes}
+    volatile: list[dict[str, Any]] = field(default_factory=list)  # {selector, changes|marked}
 
     def to_dict(self) -> dict[str, Any]:
         viewport = list(self.meta.viewport) if self.meta.viewport else None
@@ -175,7 +175,7 @@ def parse(data: Any, path: Path) -> Cassette:
     volatile = data.get("volatile") or []
     if not (isinstance(volatile, list) and all(
             isinstance(v, dict) and isinstance(v.get("selector"), str) for v in volatile)):
-        raise _fail(path, "volatile should be a list of {selector: ..., changes: ...}")
+        raise _fail(path, "volatile should be a list of {selector: ...} entries")
     return Cassette(str(_need(data, "test", str, path, "cassette")), meta, steps, volatile)
 
 

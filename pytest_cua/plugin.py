@@ -353,7 +353,8 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
     tape = item.stash.get(_TAPE_KEY, None)
     if tape is not None:
         recorded_volatile = tape.recorded.volatile if tape.recorded else []
-        steps, volatile = replay.recorded_steps(trail.steps, recorded_volatile)
+        steps, volatile = replay.recorded_steps(trail.steps, recorded_volatile,
+                                                cua_settings.volatile)
         cassette = tape.to_write(steps, item.stash.get(_PASSED_KEY, False), volatile)
         if cassette is not None:
             cache.save(tape.path, cassette)

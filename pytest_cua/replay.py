@@ -15,11 +15,13 @@ replay of a step and of each action; the agents mix it in and drive it.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import dialogs, fingerprint, probes, safety
 from .cache import RecordedStep, recording_of
@@ -66,14 +68,20 @@ def read(page: Any, marked: Sequence[str]) -> probes.Probe[Reading]:
 
 
 def _address(url: Any) -> str:
-    """The page's address without its origin (ports differ from run to run); a local
-    file by its name (its folder differs from machine to machine)."""
-    text = str(url)
-    if text.startswith("file:"):
-        return "file " + text.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    path = probes.url_path(text)
-    rest = text.split("?", 1)[1] if "?" in text else ""
-    return path + ("?" + rest if rest else "") if path != text else text
+    """The page's address without its origin (ports differ from run to run), with its
+    query and fragment (a single-page app's route); a local file by its name (its folder
+    differs from machine to machine)."""
+    parts = urlsplit(str(url))
+    if parts.scheme == "file":
+        return "file " + parts.path.rstrip("/").rsplit("/", 1)[-1]
+    if parts.scheme not in ("http", "https"):
+        return str(url)
+    query = _PORT.sub(r"\1\2", parts.query)  # an address in the query: its port too
+    return (parts.path or "/") + (f"?{query}" if query else "") + (
+        f"#{parts.fragment}" if parts.fragment else "")
+
+
+_PORT = re.compile(r"(//|%2F%2F)([^/?#&%:]+)(?::|%3A)\d+", re.IGNORECASE)
 
 
 def change(before: list[str], after: list[str]) -> dict[str, list[str]]:
@@ -121,12 +129,12 @@ def volatile_of(readings: Iterable[Reading | None]) -> dict[str, dict[str, Any]]
     return found
 
 
-def recorded_steps(steps: Sequence[StepResult], volatile: Sequence[dict] = ()
-                   ) -> tuple[list[RecordedStep], list[dict]]:
-    """The steps as a cassette keeps them, and the volatile content to record beside them.
-
-    Whatever was seen changing by itself at any moment of the test is left out of every
-    step's evidence and change, also of steps read before it was found out.
+def recorded_steps(steps: Sequence[StepResult], recorded: Sequence[dict] = (),
+                   marked: Sequence[str] = ()) -> tuple[list[RecordedStep], list[dict]]:
+    """The steps as a cassette keeps them, and the volatile content to record beside them:
+    what an earlier recording kept (`recorded`, auto mode), what the user marked, what was
+    seen changing by itself. The last is left out of every step's evidence and change, also
+    of steps read before it was found out.
     """
     seen = volatile_of(r for s in steps for r in (s.readings or ()))
     paths = list(seen)
@@ -136,12 +144,13 @@ def recorded_steps(steps: Sequence[StepResult], volatile: Sequence[dict] = ()
         if recording is None:
             recording = _recording_of(step, paths)
         kept.append(recording)
-    selectors = {v["selector"]: v for v in volatile}
-    for entry in seen.values():
-        old = selectors.get(entry["selector"], {})
-        selectors[entry["selector"]] = {"selector": entry["selector"],
-                                        "changes": max(entry["changes"], old.get("changes", 0))}
-    return kept, list(selectors.values())
+    entries = {v["selector"]: dict(v) for v in recorded}
+    for selector in marked:
+        entries[selector] = {"selector": selector, "marked": True}
+    for found in seen.values():
+        entry = entries.setdefault(found["selector"], {"selector": found["selector"]})
+        entry["changes"] = max(found["changes"], entry.get("changes", 0))
+    return kept, list(entries.values())
 
 
 def _recording_of(step: StepResult, volatile: list[str]) -> RecordedStep:
@@ -189,8 +198,9 @@ class Replaying:
             step.readings = ((yield from self._reading_now()), None)
 
     def _finish_reading(self, step: StepResult) -> probes.Probe[None]:
-        """When a live step ends with a verdict or an answer: what it was judged on."""
-        if self.tape is not None:
+        """When a live step ends with a verdict or an answer: what it was judged on (for a
+        check or an answer always: `StepResult.evidence` shows it)."""
+        if self.tape is not None or step.kind != "act":
             before = step.readings[0] if step.readings else None
             step.readings = (before, (yield from self._reading_now()))
 

@@ -36,8 +36,8 @@ def test_core_flow_through_a_remote_browser(cua_fake_server, page, cua_agent):
     cua_agent("Type Ada as the name and accept the terms")
     expect(page.locator("#name")).to_have_value("Ada")
     result = cua_agent.check("The name is Ada and the terms are accepted")
-    assert '[input Name: "Ada"]' in result.evidence
-    assert "[checkbox agree: checked]" in " ".join(result.evidence).replace("I agree", "agree")
+    shown = " ".join(result.evidence).replace("I agree", "agree")
+    assert '[input Name: "Ada"]' in shown and "[checkbox agree: checked]" in shown
 
 def test_a_dialog_through_a_remote_browser(cua_fake_server, page, cua_agent):
     page.goto(os.environ["SITE"] + "/dialogs.html")

@@ -161,13 +161,15 @@ def test_example_suite_replays_offline_from_its_cassettes(example_copy):
 def test_replay_catches_a_changed_demo_app(example_copy):
     index = example_copy.path / "example_suite" / "app" / "index.html"
     index.write_text(index.read_text().replace(">Clear done<", ">Archive done<"))
-    result = example_copy.runpytest_subprocess("-p", "no:cacheprovider", "example_suite")
-    # The test that presses the button fails naming it; every check that saw the renamed
-    # button fails too (its evidence changed); tests on other pages still replay.
-    result.assert_outcomes(passed=4, failed=5)
+    result = example_copy.runpytest_subprocess("-p", "no:cacheprovider", "example_suite",
+                                               "--cua-replay-timeout=1")
+    # The test that presses the button fails naming it; every step that saw the renamed
+    # button fails too (a check's evidence, or the change an act step made by opening the
+    # page it is on); tests on other pages still replay.
+    result.assert_outcomes(passed=3, failed=6)
     result.stdout.fnmatch_lines(["*the page shows something else than when the check was "
-                                 "recorded (- recorded, + now):*", "*- Clear done*",
-                                 "*+ Archive done*"])
+                                 "recorded (after waiting 1 s; - recorded, + now):*",
+                                 "*- Clear done {*", "*+ Archive done {*"])
     result.stdout.fnmatch_lines([
         "*CuaReplayMismatch: CUA replay: step 2 'Clear the done errands, confirming when asked' "
         "no longer matches the cassette:*",
