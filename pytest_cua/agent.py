@@ -14,8 +14,9 @@ from dataclasses import asdict, replace
 from typing import Any, Protocol
 
 from . import dialogs, probes, providers, uploads
+from .actions import ActionError, Scale, describe
 from .cache import RecordedStep, Tape
-from .computer import ActionError, PageComputer, Scale, Shot, describe
+from .computer import PageComputer
 from .errors import (
     CuaCheckFailed,
     CuaDomainBlocked,
@@ -25,6 +26,7 @@ from .errors import (
 )
 from .loop import Conversation, Execute, Finish, Image, Send
 from .replay import Replaying
+from .screenshots import Shot
 from .settings import Settings
 from .trail import ActionRecord, StepResult, Trail, TurnRecord
 

@@ -12,11 +12,12 @@ import os
 from collections.abc import Iterable, Mapping
 
 from . import dialogs, probes
+from .actions import ActionError, Scale
 from .agent import NO_ACTION, AgentCore, _zoomed
 from .async_computer import AsyncPageComputer
-from .computer import ActionError, Scale, Shot
 from .errors import CuaDomainBlocked
 from .loop import Execute, Finish, Send
+from .screenshots import Shot
 from .trail import StepResult, TurnRecord
 
 

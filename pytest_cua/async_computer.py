@@ -12,14 +12,9 @@ import time
 from typing import Any
 
 from . import dialogs, probes
-from .computer import (
-    SETTLE_JS,
-    ActionError,
-    ComputerState,
-    Scale,
-    Shot,
-    plan,
-)
+from .actions import ActionError, Scale, plan
+from .computer import SETTLE_JS, ComputerState
+from .screenshots import Shot
 
 
 class AsyncPageComputer(ComputerState):

@@ -24,8 +24,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import dialogs, fingerprint, probes, safety
+from .actions import ActionError, Scale, describe
 from .cache import RecordedStep, recording_of
-from .computer import ActionError, Scale, describe
 from .errors import CuaConfigError, CuaReplayMismatch
 from .loop import Finish
 from .trail import ActionRecord, StepResult, TurnRecord

@@ -18,8 +18,15 @@ browsers keep `page.screenshot()`.
 
 from __future__ import annotations
 
+import base64
+import io
 from dataclasses import dataclass
 from typing import Any
+
+from PIL import Image as PILImage
+
+from .actions import Scale
+from .loop import Image
 
 PNG, JPEG, AUTO = "png", "jpeg", "auto"
 FORMATS = (AUTO, PNG, JPEG)
@@ -81,3 +88,63 @@ def playwright_params(fmt: str) -> dict[str, Any]:
     if fmt == JPEG:
         args["quality"] = JPEG_QUALITY
     return args
+
+
+# -- a screenshot as the model gets it: its image, and how its pixels map to the page --
+def fit(width: int, height: int, limit: tuple[int, int]) -> tuple[int, int]:
+    """The largest size within `limit` with the same aspect ratio (never upscaled)."""
+    factor = min(1.0, limit[0] / width, limit[1] / height)
+    return max(1, round(width * factor)), max(1, round(height * factor))
+
+
+@dataclass(frozen=True)
+class Shot:
+    """A screenshot: what the model is sent, plus how to map its pixels back to the page."""
+
+    png: bytes  # the encoded image: PNG, or JPEG with the jpeg screenshot format
+    scale: Scale
+    mime: str = "image/png"
+    zoom_size: tuple[int, int] | None = None  # a zoomed region: its own size, same scale
+
+    @property
+    def image(self) -> Image:
+        url = f"data:{self.mime};base64," + base64.b64encode(self.png).decode("ascii")
+        if self.zoom_size:
+            return Image(url, *self.zoom_size, zoomed=True)
+        return Image(url, self.scale.shot_width, self.scale.shot_height)
+
+
+def zoom_clip(action: dict, scale: Scale) -> dict[str, float]:
+    """The page region (CSS pixels) a zoom action asks for, from screenshot pixels."""
+    x0, y0 = scale.to_page(*action["region"][:2])
+    x1, y1 = scale.to_page(*action["region"][2:])
+    left, top = min(x0, x1), min(y0, y1)
+    return {"x": left, "y": top, "width": max(abs(x1 - x0), 1), "height": max(abs(y1 - y0), 1)}
+
+
+def zoom_shot(raw: bytes, scale: Scale, fmt: str) -> Shot:
+    with PILImage.open(io.BytesIO(raw)) as img:
+        size = img.size
+    return Shot(raw, scale, _MIME[fmt], size)
+
+
+_MIME = {PNG: "image/png", JPEG: "image/jpeg"}
+def encode_shot(raw: bytes, page_size: tuple[int, int] | None,
+                limit: tuple[int, int], fmt: str = "png") -> Shot:
+    """Scale a raw viewport screenshot down to `limit` when needed and keep the mapping.
+
+    `raw` is already in `fmt` (the browser encodes it); it is re-encoded only when scaled.
+    """
+    with PILImage.open(io.BytesIO(raw)) as img:
+        width, height = img.size
+        target = fit(width, height, limit)
+        if target != (width, height):
+            out = io.BytesIO()
+            small = img.convert("RGB").resize(target, PILImage.Resampling.LANCZOS)
+            if fmt == JPEG:
+                small.save(out, "JPEG", quality=JPEG_QUALITY)
+            else:
+                small.save(out, "PNG", compress_level=1)  # fast deflate, as Chromium's
+            raw = out.getvalue()
+    page_w, page_h = page_size or (width, height)
+    return Shot(raw, Scale(target[0], target[1], page_w, page_h), _MIME[fmt])

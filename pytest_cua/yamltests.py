@@ -22,7 +22,9 @@ import yaml
 from .errors import CuaError
 
 SUFFIXES = (".cua.yaml", ".cua.yml")
-TEST_KEYS = {"name", "url", "markers", "viewport", "safety_policy", "max_steps", "steps"}
+# Settings a file may give its tests, as @pytest.mark.cua(...) would.
+SETTING_KEYS = ("safety_policy", "max_steps", "volatile", "replay_timeout")
+TEST_KEYS = {"name", "url", "markers", "viewport", *SETTING_KEYS, "steps"}
 STEP_KINDS = ("act", "check", "ask")
 
 
@@ -111,7 +113,7 @@ def _test(raw: Any, where: str, default_name: str) -> YamlTest:
         if not (isinstance(viewport, dict) and set(viewport) == {"width", "height"}
                 and all(isinstance(v, int) and v > 0 for v in viewport.values())):
             raise FileError(f"{where}.viewport must be {{width: W, height: H}} in pixels")
-    cua = {key: raw[key] for key in ("safety_policy", "max_steps") if key in raw}
+    cua = {key: raw[key] for key in SETTING_KEYS if key in raw}
     return YamlTest(name.strip(), [_step(s, f"{where}.steps[{i}]") for i, s in
                                    enumerate(steps, 1)], url, markers, viewport, cua)
 

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from pytest_cua import computer, loop, protocol, providers, safety
+from pytest_cua import actions, loop, providers, safety, screenshots
 from pytest_cua.errors import CuaProviderError
+from pytest_cua.providers import responses as protocol
 from pytest_cua.providers.openai import ResponsesDialect
 from pytest_cua.settings import SettingError, resolve
 
@@ -73,34 +74,34 @@ def test_safety_decisions():
     ("/", "/"), ("BACKSPACE", "Backspace"), ("DELETE", "Delete"), ("TAB", "Tab"),
 ])
 def test_key_mapping(name, expected):
-    assert computer.map_key(name) == expected
+    assert actions.map_key(name) == expected
 
 
 def test_unknown_key_is_an_action_error():
-    with pytest.raises(computer.ActionError, match="unknown key 'HYPER'"):
-        computer.map_key("HYPER")
+    with pytest.raises(actions.ActionError, match="unknown key 'HYPER'"):
+        actions.map_key("HYPER")
 
 
 def test_scaling_maps_back_and_clamps():
-    scale = computer.Scale(1440, 810, 1920, 1080)
+    scale = actions.Scale(1440, 810, 1920, 1080)
     assert scale.to_page(720, 405) == (960.0, 540.0)
     assert scale.to_page(99999, -5) == (pytest.approx(1918.67, abs=0.01), 0.0)
-    with pytest.raises(computer.ActionError, match="coordinate x must be a number"):
+    with pytest.raises(actions.ActionError, match="coordinate x must be a number"):
         scale.to_page("12", 3)
-    assert computer.fit(1920, 1080) == (1440, 810)
-    assert computer.fit(1280, 720) == (1280, 720)
-    assert computer.fit(1000, 2000) == (450, 900)
+    assert screenshots.fit(1920, 1080, (1440, 900)) == (1440, 810)
+    assert screenshots.fit(1280, 720, (1440, 900)) == (1280, 720)
+    assert screenshots.fit(1000, 2000, (1440, 900)) == (450, 900)
 
 
 def test_plan_keeps_modifiers_around_the_click_and_refuses_in_checks():
-    ops = computer.plan({"type": "click", "x": 1, "y": 2, "button": "right", "keys": ["SHIFT"]},
-                        computer.Scale(10, 10, 10, 10))
+    ops = actions.plan({"type": "click", "x": 1, "y": 2, "button": "right", "keys": ["SHIFT"]},
+                        actions.Scale(10, 10, 10, 10))
     assert [(o.target, o.method, o.args) for o in ops] == [
         ("keyboard", "down", ("Shift",)), ("mouse", "click", (1.0, 2.0)),
         ("keyboard", "up", ("Shift",))]
     assert ops[1].kwargs == {"button": "right"}
-    with pytest.raises(computer.ActionError, match="refused"):
-        computer.plan({"type": "type", "text": "x"}, computer.Scale(1, 1, 1, 1), read_only=True)
+    with pytest.raises(actions.ActionError, match="refused"):
+        actions.plan({"type": "type", "text": "x"}, actions.Scale(1, 1, 1, 1), read_only=True)
 
 
 # ------------------------------------------------------------------------------ loop core

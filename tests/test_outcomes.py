@@ -190,7 +190,7 @@ def test_protocol_violation_fails_loudly(cua_pytester):
     # The plugin is made to declare a display size other than the screenshot's: the fake
     # server answers 400 (a provider error) and its fixture reports the protocol error.
     result = run(cua_pytester, """
-import pytest_cua.protocol as protocol
+import pytest_cua.providers.responses as protocol
 
 @pytest.mark.cua(tool="preview")  # the tool that declares its display size
 def test_wrong_size(cua_fake_server, page, cua_agent, monkeypatch):

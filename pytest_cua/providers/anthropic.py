@@ -55,7 +55,7 @@ _SCROLL = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}
 
 
 def xdotool_keys(text: Any) -> list[str]:
-    """`ctrl+shift+t` / `Return` / `KP_Enter` as key names `computer.map_key` knows."""
+    """`ctrl+shift+t` / `Return` / `KP_Enter` as key names `actions.map_key` knows."""
     if not isinstance(text, str) or not text.strip():
         return []
     return [k.strip() for k in re.split(r"\+(?!$)", text.strip()) if k.strip()]

@@ -1,7 +1,7 @@
 """What every vendor's computer use has in common: the neutral turn and the dialect seam.
 
 The loop (`loop.Conversation`) speaks only in these terms: computer calls carrying actions
-in our own vocabulary (`computer.plan` runs them, cassettes store them, reports draw them),
+in our own vocabulary (`actions.plan` runs them, cassettes store them, reports draw them),
 function calls for our verdict and answer tools, text, reasoning, usage and ids. A
 `Dialect` translates between them and one vendor's wire format: it builds the requests
 (history included), parses replies into a `ModelTurn`, builds the results of actions, and

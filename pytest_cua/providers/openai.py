@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import protocol
 from ..errors import CuaConfigError, CuaProviderError
 from ..settings import Settings
+from . import responses as protocol
 from .base import INSTRUCTIONS, ComputerCall, FunctionCall, Image, ModelTurn
 
 AZURE_SCOPE = "https://cognitiveservices.azure.com/.default"

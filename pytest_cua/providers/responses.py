@@ -10,13 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import CuaProviderError
-from .providers.base import (  # noqa: F401 - the neutral parts, re-exported for callers
-    ANSWER_TOOL,
-    INSTRUCTIONS,
-    NUDGE,
+from ..errors import CuaProviderError
+from .base import (
     OUR_TOOLS,
-    VERDICT_TOOL,
     ComputerCall,
     FunctionCall,
     ModelTurn,
