@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pytest_cua import actions, loop, providers, safety, screenshots
+from pytest_cua import actions, loop, providers, replay, safety, screenshots
 from pytest_cua.errors import CuaProviderError
 from pytest_cua.providers import responses as protocol
 from pytest_cua.providers.openai import ResponsesDialect
@@ -54,6 +54,60 @@ def test_allowed_domains_and_policy_lists():
                 marker={"safety_policy": "irrelevant_domain, sensitive_domain"})
     assert s.allowed_domains == ("example.com", "*.test.local:8080")
     assert s.safety_policy == "irrelevant_domain,sensitive_domain"
+
+
+def test_replay_settings():
+    s = resolve(cli={"volatile": ["#clock", ".ad, .banner"]}, env={"CUA_REPLAY_TIMEOUT": "2.5"})
+    assert s.volatile == ("#clock", ".ad, .banner") and s.replay_timeout == 2.5
+    assert resolve(env={"CUA_VOLATILE": "#a; #b"}).volatile == ("#a", "#b")
+    assert resolve(ini={"volatile": ["#a", "#b"]}).volatile == ("#a", "#b")
+    assert resolve(marker={"volatile": "#one"}).volatile == ("#one",)
+    assert resolve().replay_timeout == 5.0
+    with pytest.raises(SettingError, match=r"CUA_REPLAY_TIMEOUT \(environment\)"):
+        resolve(env={"CUA_REPLAY_TIMEOUT": "soon"})
+
+
+# ------------------------------------------------------------------------------ replay
+def test_a_change_is_what_appeared_and_what_went_away_in_any_order():
+    before = ["Tasks", "0 tasks left", "[input New task: \"\"]"]
+    after = ["Tasks", "buy milk", "1 task left", "[input New task: \"\"]"]
+    assert replay.change(before, after) == {"appeared": ["buy milk", "1 task left"],
+                                            "disappeared": ["0 tasks left"]}
+    assert replay.change(before, list(reversed(before))) == {"appeared": [], "disappeared": []}
+    twice = replay.change(["a"], ["a", "a"])  # lines are counted: a second "a" appeared
+    assert twice == {"appeared": ["a"], "disappeared": []}
+
+
+def test_change_differences_say_what_is_missing_and_what_is_new():
+    recorded = {"appeared": ["buy milk", "1 task left"], "disappeared": ["0 tasks left"]}
+    now = {"appeared": ["1 task left", "Error"], "disappeared": []}
+    assert replay.change_differences(recorded, now) == [
+        "expected to appear, did not: buy milk",
+        "appeared, which it did not when recorded: Error",
+        "expected to go away, still there: 0 tasks left"]
+    assert replay.change_differences(recorded, recorded) == []
+
+
+def test_volatile_elements_leave_a_reading_with_all_they_hold():
+    reading = replay.Reading(["[address /]", "12:00:01", "Tip 1", "Tasks"],
+                             ["address", "/body/span[1]", "/body/p[1]/b[1]", "/body/h1[1]"])
+    assert reading.shown(["/body/p[1]"]) == ["[address /]", "12:00:01", "Tasks"]
+    reading.volatile = {"/body/span[1]": {"selector": "#clock", "changes": 3}}  # seen in it
+    assert reading.shown() == ["[address /]", "Tip 1", "Tasks"]
+    # /body/p[1] is not an ancestor of /body/p[10], though its path is a prefix of it
+    assert replay.Reading(["x"], ["/body/p[10]"]).shown(["/body/p[1]"]) == ["x"]
+
+
+@pytest.mark.parametrize(("url", "address"), [
+    ("http://127.0.0.1:8123/app.html?filter=open#about", "/app.html?filter=open#about"),
+    ("http://127.0.0.1:1/embed.html?embed=http://localhost:4567",
+     "/embed.html?embed=http://localhost"),
+    ("http://h:1/e?u=http%3A%2F%2Flocalhost%3A4000%2Fx", "/e?u=http%3A%2F%2Flocalhost%2Fx"),
+    ("file:///home/ci/work/errands.html", "file errands.html"),
+    ("about:blank", "about:blank"),
+])
+def test_an_address_is_the_same_on_every_machine(url, address):
+    assert replay._address(url) == address
 
 
 # ------------------------------------------------------------------------------ safety

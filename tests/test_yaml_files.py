@@ -112,7 +112,8 @@ def test_last_failed_reruns_only_the_failed_yaml_tests(yaml_suite):
     ("steps: [a, b", "invalid YAML"),
     ("name: x\nurl: /\n", "the file needs steps: a non-empty list of steps"),
     ("steps: [Do it]\ncolour: red\n", "the file has unknown key(s) colour; known keys: markers, "
-                                       "max_steps, name, safety_policy, steps, url, viewport"),
+                                       "max_steps, name, replay_timeout, safety_policy, steps, "
+                                       "url, viewport, volatile"),
     ("steps:\n  - 42\n", "the file.steps[1] must be a string (an action) or a mapping"),
     ("steps:\n  - click: the button\n", "the file.steps[1] has keys ['click']; a step mapping "
                                         "takes exactly one of act, check, ask"),
@@ -137,9 +138,10 @@ def test_several_tests_in_a_tests_list():
     assert [t.name for t in tests] == ["one", "two"]
     assert [(s.kind, s.text, s.expect) for s in tests[1].steps] == [("check", "b", None),
                                                                      ("ask", "c", "d")]
-    single = yamltests.parse("steps: [go]\nviewport: [800, 600]\nmax_steps: 5\n", "test_x")
+    single = yamltests.parse("steps: [go]\nviewport: [800, 600]\nmax_steps: 5\n"
+                             "volatile: ['#clock']\nreplay_timeout: 2\n", "test_x")
     assert single[0].name == "test_x" and single[0].viewport == {"width": 800, "height": 600}
-    assert single[0].cua == {"max_steps": 5}
+    assert single[0].cua == {"max_steps": 5, "volatile": ["#clock"], "replay_timeout": 2}
     assert yamltests.answer_matches(" 3 left ", "3 left")
     assert yamltests.answer_matches("Welcome back, ada", "/back, \\w+/")
     assert not yamltests.answer_matches("3 left", "/^4/")
