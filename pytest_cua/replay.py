@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import dialogs, fingerprint, probes, safety
+from . import dialogs, fingerprint, probes, safety, screenshots
 from .actions import ActionError, Scale, describe
 from .cache import RecordedStep, recording_of
 from .errors import CuaConfigError, CuaReplayMismatch
@@ -55,7 +55,12 @@ class Reading:
 
 
 def read(page: Any, marked: Sequence[str]) -> probes.Probe[Reading]:
-    """The page's evidence now, frames included, with the address it is on."""
+    """The page's evidence now, frames included, with the address it is on. Finite CSS
+    animations and transitions are shown at their end first, as screenshots show them:
+    a reading taken mid-fade is the page on its way, not where it is going."""
+    for frame in page.frames:
+        if not frame.is_detached():
+            yield (lambda f=frame: f.evaluate(screenshots.FINISH_ANIMATIONS_JS))
     seen = yield from probes.evidence(page.main_frame, marked)
     if seen["bad"]:
         raise CuaConfigError(

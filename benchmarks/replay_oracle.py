@@ -1,0 +1,135 @@
+"""How often a strict replay calls an app variant right: this checkout against another one.
+
+The task app of `tests/test_verified_replay.py` (top page, inside a shadow root, inside a
+frame from another origin) is recorded with the scripted model, then each variant is
+replayed strictly (`--cua-cache=replay`, no model, no key): a variant a user would call
+changed must fail, one they would call unchanged (a layout shift, a slower backend, a
+live clock and tip recorded with a model as slow as a real one) must pass. Each pytest-cua
+is given by the folder of its source tree (`PYTHONPATH`), so the previous main can be
+measured in the same session:
+
+    git worktree add /tmp/before <commit>
+    python benchmarks/replay_oracle.py . /tmp/before
+
+Prints, per implementation, each variant's verdict and the number called right.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+# The app, its server and the scripted tests: the ones the test suite uses.
+from test_verified_replay import (  # noqa: E402
+    APP,
+    CHANGED,
+    CONFTEST,
+    PORTAL,
+    SLOW_TESTS,
+    TESTS,
+    TOP_ONLY,
+    UNCHANGED,
+)
+
+PAGES_CONFTEST = ROOT / "conftest.py"  # the system Chromium, as the project's tests use it
+
+
+def write_app(folder: Path, where: str, **cfg: object) -> None:
+    config = {"shadow": where == "shadow", **cfg}
+    (folder / "app.html").write_text(APP % {"cfg": json.dumps(config)})
+    (folder / "portal.html").write_text(PORTAL)
+
+
+def run(folder: Path, source: Path, where: str, mode: str, delay: float = 0.0) -> str:
+    """One inner pytest run; its outcome: passed, failed or error."""
+    env = {**os.environ, "PYTHONPATH": str(source), "WHERE": where,
+           "SCRIPTED": "1" if mode == "record" else "0", "MODEL_DELAY": str(delay)}
+    for name in ("OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "PYTEST_ADDOPTS"):
+        env.pop(name, None)
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--cua-cache={mode}"]
+    if "replay_timeout" in (source / "pytest_cua" / "settings.py").read_text():
+        args.append("--cua-replay-timeout=3")
+    done = subprocess.run(args, cwd=folder, env=env, capture_output=True, text=True,
+                          timeout=300)
+    found = re.search(r"\b1 (passed|failed|error)\b", done.stdout)
+    return found.group(1) if found else "error"
+
+
+def project(folder: Path, tests: str) -> None:
+    for path in folder.iterdir():
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    (folder / "conftest.py").write_text(PAGES_CONFTEST.read_text() + CONFTEST)
+    (folder / "test_tasks.py").write_text(tests)
+
+
+def measure(source: Path) -> dict[str, bool]:
+    right: dict[str, bool] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for where in ("top", "shadow", "frame"):
+            project(folder, TESTS)
+            write_app(folder, where)
+            assert run(folder, source, where, "record") == "passed", where
+            for name, (cfg, *_rest) in CHANGED.items():
+                if where != "top" and name in TOP_ONLY:
+                    continue
+                write_app(folder, where, **cfg)
+                right[f"{where}: {name} (changed)"] = run(folder, source, where,
+                                                          "replay") == "failed"
+            for name, cfg in UNCHANGED.items():
+                write_app(folder, where, **cfg)
+                right[f"{where}: {name} (unchanged)"] = run(folder, source, where,
+                                                            "replay") == "passed"
+        project(folder, TESTS)
+        write_app(folder, "top", alive=True)
+        assert run(folder, source, "top", "record", delay=0.5) == "passed"
+        for attempt in range(1, 6):
+            right[f"live clock and tip, replay {attempt} (unchanged)"] = run(
+                folder, source, "top", "replay") == "passed"
+        write_app(folder, "top", alive=True, addBreaks=True)
+        right["live clock and tip, add handler breaks (changed)"] = run(
+            folder, source, "top", "replay") == "failed"
+        project(folder, SLOW_TESTS)
+        write_app(folder, "top", addDelay=1500)
+        assert run(folder, source, "top", "record", delay=2.0) == "passed"
+        for attempt in range(1, 3):
+            right[f"effect later than the next action, replay {attempt} (unchanged)"] = run(
+                folder, source, "top", "replay") == "passed"
+        write_app(folder, "top", addNever=True)
+        right["effect never arrives (changed)"] = run(folder, source, "top",
+                                                      "replay") == "failed"
+    return right
+
+
+def main() -> None:
+    sources = [Path(p).resolve() for p in sys.argv[1:]] or [ROOT]
+    report = {}
+    for source in sources:
+        started = time.monotonic()
+        right = measure(source)
+        report[str(source)] = {
+            "called_right": sum(right.values()), "variants": len(right),
+            "changed_caught": sum(v for k, v in right.items() if k.endswith("(changed)")),
+            "changed": sum(1 for k in right if k.endswith("(changed)")),
+            "unchanged_passed": sum(v for k, v in right.items() if k.endswith("(unchanged)")),
+            "unchanged": sum(1 for k in right if k.endswith("(unchanged)")),
+            "wrong": [k for k, v in right.items() if not v],
+            "seconds": round(time.monotonic() - started),
+        }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
