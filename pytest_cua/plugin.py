@@ -26,7 +26,7 @@ from .agent import CuaAgent
 from .async_agent import AsyncCuaAgent
 from .budget import Budget
 from .errors import CuaBudgetExceeded, CuaCassetteError, CuaConfigError, CuaProviderError
-from .reporting import artifacts, junit, live, trail_index
+from .reporting import artifacts, html_trail, junit, live, summary, trail_index
 from .settings import (
     CACHE_MODES,
     HISTORY_MODES,
@@ -49,6 +49,7 @@ _TAPE_KEY = pytest.StashKey[cache.Tape]()
 _PASSED_KEY = pytest.StashKey[bool]()
 _BUDGET_KEY = pytest.StashKey[Budget]()
 _ATTEMPT_KEY = pytest.StashKey[int]()
+_OUTPUT_KEY = pytest.StashKey[str]()
 INFRASTRUCTURE_ERRORS = (CuaProviderError, CuaConfigError, CuaCassetteError,
                          CuaBudgetExceeded)
 
@@ -71,13 +72,17 @@ _HELP = {
     "trail_dir": "also write one standalone HTML trail per test into this folder",
     "timeout": "seconds per model request (default 120)",
     "history": "server (chain with previous_response_id, default) or manual (resend items)",
-    "report_images": "report screenshots: png (default), webp (half the size), jpeg, off",
+    "report_images": "report screenshots: webp (default, quality 75), png (exact), jpeg, off",
     "screenshot_format": "screenshots sent to the model: auto (default: exact PNG for flat "
                          "pages, JPEG quality 90 for busy ones), png or jpeg",
     "loop_limit": "fail a step when the model repeats the same click/typing this many times "
                   "in a row (default 8, 0 = off)",
     "max_turns_total": "model turns allowed for the whole session, all xdist workers "
                        "together (default 0 = no limit)",
+    "summary": "append a Markdown summary of the run to this file (failures first, with "
+               "links), e.g. $GITHUB_STEP_SUMMARY",
+    "trail_url": "the URL where the --cua-trail-dir folder is published: the summary links "
+                 "trails under it",
     "replay_timeout": "seconds a replay waits for a recorded element or outcome before it "
                       "reports a mismatch (default 5)",
     "volatile": "CSS selector of content that changes by itself, left out of replay "
@@ -124,7 +129,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput is None:  # the xdist controller or a plain run reports and owns the budget
         trails = session_settings.trail_dir
         config.pluginmanager.register(
-            SessionTotals(artifacts.trail_folder(config, trails) if trails else None),
+            SessionTotals(artifacts.trail_folder(config, trails) if trails else None,
+                          session_settings, getattr(config.option, "allure_report_dir", None)),
             "cua_session_totals")
         if limit:
             handle, path = tempfile.mkstemp(prefix="pytest-cua-budget-", suffix=".count")
@@ -301,6 +307,7 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
         item.user_properties[:] = [p for p in item.user_properties
                                    if not str(p[0]).startswith("cua_")]
     trail = item.stash[_TRAIL_KEY]
+    item.stash[_OUTPUT_KEY] = output_path
     async_clients: list[Any] = []
     budget = request.config.stash.get(_BUDGET_KEY, None)
 
@@ -437,6 +444,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Gener
         report.cua_infrastructure = True
     if report.when == "call":
         item.stash[_PASSED_KEY] = report.passed
+    if report.when == "teardown" and trail_of(item) is not None:
+        try:
+            _attach_playwright_artifacts(item)  # written by pytest-playwright's teardown
+        except Exception:
+            report.sections.append(("pytest-cua reporting error", traceback.format_exc()))
     trail = trail_of(item)
     if report.when != "call" or trail is None or not trail.steps:
         return
@@ -449,6 +461,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Gener
 def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) -> None:
     config = item.config
     settings = item.stash.get(_SETTINGS_KEY, None) or settings_for(item)
+    outcome = "error" if getattr(report, "cua_infrastructure", False) else report.outcome
     properties = [
         ("cua_steps", len(trail.steps)),
         ("cua_turns", trail.model_turns),  # requests to the model: what the run paid for
@@ -463,55 +476,86 @@ def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) ->
     if tape is not None:
         properties += [(f"cua_{source}", tape.sources.count(source))
                        for source in cache.SOURCES]
+    failing = html_trail.failing_step(trail)
+    # What the run's index and summary show of the test; travels with the report (xdist).
+    report.cua_details = {"anchor": html_trail.anchor(trail), "seconds": report.duration,
+                          "reason": failing.reason if failing else ""}
     if settings.trail_dir:
-        path = artifacts.write_trail(config, item, trail, report.outcome, settings)
-        properties.append(("cua_trail", path))
-        report.sections.append(("cua trail", f"standalone CUA trail: {path}"))
+        path = artifacts.write_trail(config, item, trail, outcome, settings)
+        link = path + report.cua_details["anchor"]  # a failure opens at its turn
+        properties.append(("cua_trail", link))
+        report.sections.append(("cua trail", f"standalone CUA trail: {link}"))
     # On the item, like record_property, so the teardown report (which JUnit XML reads)
     # carries them; on this report for hooks that look at the call phase.
     item.user_properties.extend(properties)
     report.user_properties.extend(properties)
     html = _html_report(config)
     if html is not None:
+        self_contained = bool(config.getoption("self_contained_html", default=False))
         report.extras = [*getattr(report, "extras", []),
-                         *artifacts.html_extras(html.extras, trail, settings.report_images)]
+                         *artifacts.html_extras(html.extras, trail, settings.report_images,
+                                                self_contained)]
+
+
+def _attach_playwright_artifacts(item: pytest.Item) -> None:
+    """Allure: the Playwright trace and video pytest-playwright kept for the test
+    (`--tracing`, `--video`), so the trace opens from the Allure report."""
+    folder = item.stash.get(_OUTPUT_KEY, None)
+    allure = live.load_allure() if folder and _allure_on(item.config) else None
+    if allure is None or not Path(folder).is_dir():
+        return
+    for path in sorted(Path(folder).glob("trace*.zip")):
+        allure.attach.file(str(path), name=f"Playwright {path.stem}", extension="zip",
+                           attachment_type=live.PLAYWRIGHT_TRACE)
+    for path in sorted(Path(folder).glob("video*.webm")):
+        allure.attach.file(str(path), name=f"Playwright {path.stem}", extension="webm",
+                           attachment_type=allure.attachment_type.WEBM)
 
 
 class SessionTotals:
-    """Adds up the CUA properties of every test report, workers' included under xdist, and
-    indexes the run's trails when they are written (`--cua-trail-dir`)."""
+    """Adds up the CUA properties of every test report, workers' included under xdist;
+    writes what belongs to the whole run: the trail index (`--cua-trail-dir`), the
+    Markdown summary (`--cua-summary`) and Allure's categories (`--alluredir`)."""
 
-    def __init__(self, trail_folder: Path | None = None) -> None:
+    def __init__(self, trail_folder: Path | None = None, settings: Settings | None = None,
+                 allure_dir: str | None = None) -> None:
         # Named as the trail index names them; cache hits and misses beside them.
         self.totals = {"tests": 0, **dict.fromkeys(trail_index.NUMBERS, 0),
                        **dict.fromkeys((*cache.SOURCES, "cassettes"), 0)}
         self.trail_folder = trail_folder
-        self.trails: list[dict] = []
+        self.settings = settings or Settings()
+        self.allure_dir = allure_dir
+        self.rows: list[dict] = []  # every test with CUA steps, for the summary
         self.index: Path | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(p for p in report.user_properties if isinstance(p, tuple) and len(p) == 2)
         if report.when != "call" or "cua_turns" not in props:
             return
+        outcome = "error" if getattr(report, "cua_infrastructure", False) else report.outcome
+        trail = ""
         if self.trail_folder is not None and "cua_trail" in props:
-            outcome = "error" if getattr(report, "cua_infrastructure", False) else \
-                report.outcome
-            trail = os.path.relpath(urllib.request.url2pathname(
+            trail = Path(os.path.relpath(urllib.request.url2pathname(
                 urllib.parse.urlsplit(str(props["cua_trail"])).path), self.trail_folder)
-            self.trails.append(trail_index.entry(report.nodeid, outcome,
-                                                 Path(trail).as_posix(), props))
+            ).as_posix()
+        self.rows.append(trail_index.entry(report.nodeid, outcome, trail, props,
+                                           getattr(report, "cua_details", None)))
         self.totals["tests"] += 1
-        for name, value in trail_index.entry("", "", "", props).items():
-            if name in trail_index.NUMBERS:
-                self.totals[name] += value
+        for name in trail_index.NUMBERS:
+            self.totals[name] += self.rows[-1][name]
         if "cua_replayed" in props:
             self.totals["cassettes"] += 1
             for source in cache.SOURCES:
                 self.totals[source] += int(props[f"cua_{source}"])
 
     def pytest_sessionfinish(self) -> None:
-        if self.trail_folder is not None and self.trails:
-            self.index = trail_index.write(self.trail_folder, self.trails)
+        trails = [row for row in self.rows if row["trail"]]
+        if self.trail_folder is not None and trails:
+            self.index = trail_index.write(self.trail_folder, trails)
+        if self.settings.summary and self.rows:
+            summary.append_to(Path(self.settings.summary), self.rows, self.settings.trail_url)
+        if self.allure_dir:
+            live.write_allure_categories(Path(self.allure_dir))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         t = self.totals

@@ -19,7 +19,7 @@ TOOLS = ("auto", "preview", "ga", "computer_20250124", "computer_20251124",
          "computer_toolset_20260801", "computer_use_browser")
 CACHE_MODES = ("off", "record", "auto", "replay")
 HISTORY_MODES = ("server", "manual")
-REPORT_IMAGES = ("png", "jpeg", "webp", "off")
+REPORT_IMAGES = ("webp", "png", "jpeg", "off")
 DEFAULT_MODEL = "gpt-5.4"  # a current GA computer-use model (the openai SDK lists it)
 
 
@@ -40,11 +40,13 @@ class Settings:
     trail_dir: str | None = None
     timeout: float = 120.0
     history: str = "server"
-    report_images: str = "png"
+    report_images: str = "webp"  # stored once per report, markers drawn over it
     screenshot_format: str = "auto"
     loop_limit: int = 8
     max_turns_total: int = 0
     gemini_excluded: tuple[str, ...] = ("search", "open_web_browser")
+    summary: str | None = None  # a Markdown summary of the run (GitHub's job summary)
+    trail_url: str | None = None  # where the trail folder is published, for links
     replay_timeout: float = 5.0  # seconds a replay waits for an element or an outcome
     volatile: tuple[str, ...] = ()  # CSS selectors of content left out of replay comparisons
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -183,6 +185,8 @@ SPECS: tuple[Spec, ...] = (
          "CUA_MAX_TURNS_TOTAL"),
     Spec("gemini_excluded", _names, "--cua-gemini-excluded", "cua_gemini_excluded",
          "CUA_GEMINI_EXCLUDED", marker=True),
+    Spec("summary", _text, "--cua-summary", "cua_summary", "CUA_SUMMARY"),
+    Spec("trail_url", _text, "--cua-trail-url", "cua_trail_url", "CUA_TRAIL_URL"),
     Spec("replay_timeout", _positive_float, "--cua-replay-timeout", "cua_replay_timeout",
          "CUA_REPLAY_TIMEOUT", marker=True),
     Spec("volatile", _selectors, "--cua-volatile", "cua_volatile", "CUA_VOLATILE",

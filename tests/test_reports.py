@@ -54,7 +54,17 @@ def html_tests(path):
     return json.loads(html.unescape(blob))["tests"]
 
 
-def test_pytest_html_has_one_image_per_turn_and_the_step_table(suite):
+def embedded(svg: bytes) -> tuple[Image.Image, list[tuple[float, float]]]:
+    """The screenshot an SVG picture holds, and the centres of its click rings."""
+    text = svg.decode()
+    data = re.search(r'<image href="data:image/(\w+);base64,([^"]+)"', text)
+    image = Image.open(io.BytesIO(base64.b64decode(data.group(2))))
+    rings = [(float(x), float(y)) for x, y in
+             re.findall(r'<circle class="cua-mark [\w-]+" cx="([\d.]+)" cy="([\d.]+)"', text)]
+    return image, rings
+
+
+def test_pytest_html_has_one_picture_per_turn_and_the_step_table(suite):
     result = suite.runpytest_subprocess("--html=report.html")
     result.assert_outcomes(passed=1, failed=1)
     tests = html_tests(suite.path / "report.html")
@@ -62,9 +72,13 @@ def test_pytest_html_has_one_image_per_turn_and_the_step_table(suite):
     pictures = [e for e in passed if e["format_type"] == "image"]
     assert len(pictures) == 5
     assert pictures[0]["name"].startswith("step 1 (act) turn 1: click (170, 75)")
-    for picture in pictures:  # written as files next to the report, real PNGs
-        with Image.open(suite.path / picture["content"]) as img:
-            assert img.size == (1280, 720) and img.format == "PNG"
+    for picture in pictures:  # files beside the report, linked: one SVG each, holding the
+        # screenshot once (WebP by default) with the actions drawn over it
+        assert picture["mime_type"] == "image/svg+xml"
+        image, _ = embedded((suite.path / picture["content"]).read_bytes())
+        assert image.size == (1280, 720) and image.format == "WEBP"
+    _, rings = embedded((suite.path / pictures[0]["content"]).read_bytes())
+    assert rings == [(170, 75)]
     table = next(e["content"] for e in passed if e["format_type"] == "html")
     assert "Type Ada as the name" in table and "The heading says Sign up" in table
     assert "scroll at (400, 300) by (0, 200)" in table
@@ -73,21 +87,23 @@ def test_pytest_html_has_one_image_per_turn_and_the_step_table(suite):
     assert "no Delete button anywhere" in table and "failed" in table
 
 
-def test_self_contained_html_embeds_images(suite):
+def test_self_contained_html_embeds_each_screenshot_once(suite):
     result = suite.runpytest_subprocess("--html=report.html", "--self-contained-html",
-                                        "--cua-report-images=webp")
+                                        "--cua-report-images=png")
     result.assert_outcomes(passed=1, failed=1)
     tests = html_tests(suite.path / "report.html")
     extras = [e for r in tests["test_suite.py::test_signs_up[chromium]"] for e in r["extras"]]
-    pictures = [e for e in extras if e["format_type"] == "image"]
-    assert len(pictures) == 5 and all(p["mime_type"] == "image/webp" for p in pictures)
-    data = base64.b64decode(pictures[0]["content"].split(",")[-1])
-    with Image.open(io.BytesIO(data)) as img:
-        assert img.format == "WEBP" and img.size == (1280, 720)
+    figures = [e["content"] for e in extras if e["format_type"] == "html"
+               and "cua-turn" in e["content"]]
+    assert len(figures) == 5 and all('loading="lazy"' in f for f in figures)
+    data = re.search(r'src="data:image/png;base64,([^"]+)"', figures[0]).group(1)
+    with Image.open(io.BytesIO(base64.b64decode(data))) as image:
+        assert image.format == "PNG" and image.size == (1280, 720)  # exact, when asked for
+    assert 'class="cua-mark click" cx="170" cy="75"' in figures[0]
     assert not (suite.path / "assets").exists()
 
 
-def test_allure_nested_steps_with_png_attachments(suite):
+def test_allure_nested_steps_with_pictures(suite):
     result = suite.runpytest_subprocess("--alluredir=allure-results")
     result.assert_outcomes(passed=1, failed=1)
     results_dir = suite.path / "allure-results"
@@ -103,9 +119,9 @@ def test_allure_nested_steps_with_png_attachments(suite):
         "turn 1: click (170, 75)", "turn 2: type 'Ada'",
         'turn 3: cua_verdict({"passed": true, "reason": "the name is typed"})']
     for nested in act["steps"]:
-        shot = next(a for a in nested["attachments"] if a["type"] == "image/png")
-        with Image.open(results_dir / shot["source"]) as img:
-            assert img.size == (1280, 720)
+        shot = next(a for a in nested["attachments"] if a["type"] == "image/svg+xml")
+        image, _ = embedded((results_dir / shot["source"]).read_bytes())
+        assert image.size == (1280, 720)
     verdict = next(a for a in act["attachments"] if a["name"] == "verdict")
     assert (results_dir / verdict["source"]).read_text() == "passed: the name is typed"
     failed = cases["test_fails[chromium]"]
@@ -125,23 +141,6 @@ def test_junit_properties(suite):
     assert props == {"cua_steps": "2", "cua_turns": "5", "cua_replayed_turns": "0",
                      "cua_input_tokens": "3700",
                      "cua_output_tokens": "160", "cua_model": "gpt-5.4"}
-
-
-def test_standalone_trail_opens_in_chromium(suite, page):
-    result = suite.runpytest_subprocess("--cua-trail-dir=trails")
-    result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines([
-        "*standalone CUA trail: file:///*/trails/test_suite.py-test_fails-chromium.html*"])
-    page.goto((suite.path / "trails/test_suite.py-test_signs_up-chromium.html").as_uri())
-    assert page.locator("section.step").count() == 2
-    assert page.locator("section.step[data-step='1'] .turn").count() == 3
-    assert page.locator("section.step.passed").count() == 2
-    natural = page.locator("img").first.evaluate("i => [i.naturalWidth, i.naturalHeight]")
-    assert natural == [1280, 720]
-    assert "3700 in / 160 out tokens" in page.locator(".summary").inner_text()
-    page.goto((suite.path / "trails/test_suite.py-test_fails-chromium.html").as_uri())
-    assert page.locator("section.step.failed .verdict").inner_text() == \
-        "no Delete button anywhere"
 
 
 def test_terminal_lines_and_summary(suite):
@@ -167,32 +166,25 @@ def test_tracing_groups_each_instruction(suite):
     assert "cua check: The heading says Sign up" in text
 
 
-def _pixel(png: bytes, x: int, y: int) -> tuple:
-    with Image.open(io.BytesIO(png)) as img:
-        return img.convert("RGB").getpixel((x, y))
+def test_markers_are_drawn_where_the_actions_happened():
+    def shapes(action: dict) -> str:
+        return images.markers([action])
 
-
-def _white(width=300, height=200) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), "white").save(out, "PNG")
-    return out.getvalue()
-
-
-def test_markers_are_drawn_at_the_right_pixels():
-    click = images.draw_actions(_white(), [{"type": "click", "x": 50, "y": 40}])
-    assert _pixel(click, 50, 40) == images.MARK
-    assert _pixel(click, 50 + images.RING, 40) == images.MARK
-    assert _pixel(click, 120, 120) == (255, 255, 255)
-    drag = images.draw_actions(_white(), [{"type": "drag", "path": [
-        {"x": 20, "y": 100}, {"x": 120, "y": 100}, {"x": 220, "y": 100}]}])
-    assert _pixel(drag, 70, 100) == images.MARK and _pixel(drag, 170, 100) == images.MARK
-    down = images.draw_actions(_white(), [{"type": "scroll", "x": 150, "y": 50,
-                                           "scroll_x": 0, "scroll_y": 300}])
-    assert _pixel(down, 150, 50 + 35) == images.MARK  # the arrow points down
-    assert _pixel(down, 150, 50 - 35) == (255, 255, 255)
-    untouched = _white()
-    images.draw_actions(untouched, [{"type": "click", "x": 5, "y": 5}])
-    assert _pixel(untouched, 5, 5) == (255, 255, 255)  # the unmarked screenshot is kept
+    click = shapes({"type": "click", "x": 50, "y": 40})
+    assert 'class="cua-mark click" cx="50" cy="40"' in click
+    double = shapes({"type": "double_click", "x": 5, "y": 6})
+    assert double.count('class="cua-mark double_click"') == 2
+    drag = shapes({"type": "drag", "path": [{"x": 20, "y": 100}, {"x": 120, "y": 100},
+                                            {"x": 220, "y": 100}]})
+    assert 'points="20,100 120,100"' in drag and 'x2="220" y2="100"' in drag
+    down = shapes({"type": "scroll", "x": 150, "y": 50, "scroll_x": 0, "scroll_y": 300})
+    assert 'x1="150" y1="50" x2="150" y2="100"' in down  # the arrow points down
+    typed = shapes({"type": "type", "text": "Ada <3"})
+    assert "typed &#x27;Ada &lt;3&#x27;" in typed
+    assert "key CTRL+A" in shapes({"type": "keypress", "keys": ["CTRL", "A"]})
+    assert images.points([{"type": "click", "x": 1, "y": 2}, {"type": "type", "text": "x"},
+                          {"type": "drag", "path": [{"x": 3, "y": 4}, {"x": 5, "y": 6}]}]) \
+        == [(1, 2), (3, 4), (5, 6)]
 
 
 @pytest.mark.parametrize(("fmt", "mime", "pil_format"),

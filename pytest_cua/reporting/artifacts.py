@@ -46,17 +46,24 @@ def write_trail(config: Any, item: Any, trail: Trail, outcome: str, settings: Se
     return path.resolve().as_uri()
 
 
-def html_extras(extras: Any, trail: Trail, image_format: str) -> list[dict]:
-    """pytest-html extras: the step table, then one marked screenshot per model turn."""
+def html_extras(extras: Any, trail: Trail, image_format: str,
+                self_contained: bool = False) -> list[dict]:
+    """pytest-html extras: the step table, then each model turn's screenshot with its
+    actions drawn over it, the screenshot stored once. A self-contained report gets it as
+    HTML (the image lazily loaded, the markers as SVG over it: base64 once); otherwise one
+    SVG file per turn, which pytest-html writes beside the report and links."""
     items = [extras.html(html_trail.step_table(trail))]
     for step in trail.steps:
         for turn in step.turns:
-            image = html_trail.marked_image(turn, image_format)
-            if image is None:
-                continue
             name = (f"step {step.index + 1} ({step.kind}) turn {turn.index + 1}: "
                     f"{html_trail.turn_summary(turn)}")[:200]
-            content = base64.b64encode(image[0]).decode("ascii")
-            items.append(extras.image(content, name=name, mime_type=image[1],
-                                      extension=image[1][6:]))
+            if self_contained:
+                figure = html_trail.figure_html(turn, image_format, name)
+                if figure:
+                    items.append(extras.html(figure))
+                continue
+            picture = html_trail.marked_svg(turn, image_format)
+            if picture is not None:
+                items.append(extras.image(base64.b64encode(picture).decode("ascii"), name=name,
+                                          mime_type="image/svg+xml", extension="svg"))
     return items

@@ -1,44 +1,64 @@
-"""HTML renderings of a trail: the standalone per-test file and the pytest-html step table."""
+"""HTML renderings of a trail: the standalone viewer of one test, and pytest-html's table.
+
+The viewer is one self-contained file: the trail as JSON (each screenshot stored once, as
+WebP by default, with its action markers as SVG) and a small script (`assets/trail.js`)
+that shows it the way Playwright's trace viewer shows a trace: a step list beside the
+picture, a filmstrip of the turns, the keyboard to move through them, a play mode, and
+deep links (`trail.html#step-3-turn-2`) that the terminal and JUnit use to open a failure
+at its turn.
+"""
 
 from __future__ import annotations
 
 import base64
+import json
 from html import escape
+from importlib import resources
+from typing import Any
 
 from ..trail import StepResult, Trail, TurnRecord
 from . import images
 
-STYLE = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1500px; padding: 16px;
-       color: #1d1d1f; background: #f6f6f8; }
-h1 { font-size: 18px; word-break: break-all; } h2 { font-size: 16px; margin: 0 0 4px; }
-.summary { color: #555; }
-.step { background: #fff; border-left: 6px solid #999; border-radius: 6px; margin: 16px 0;
-        padding: 12px 16px; }
-.step.passed { border-color: #2e7d32; } .step.failed, .step.error { border-color: #c62828; }
-.outcome { font-weight: 600; text-transform: uppercase; font-size: 12px; padding: 2px 6px;
-           border-radius: 4px; background: #eee; }
-.passed .outcome { background: #e8f5e9; color: #2e7d32; }
-.failed .outcome, .error .outcome { background: #ffebee; color: #c62828; }
-.turn { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 12px;
-        border-top: 1px solid #eee; padding: 10px 0; }
-.turn img { width: 100%; height: auto; border: 1px solid #ccc; border-radius: 4px; }
-.meta { color: #666; font-size: 12px; word-break: break-all; }
-.error-text { color: #c62828; } .reasoning { font-style: italic; color: #444; }
-table.cua { border-collapse: collapse; margin: 6px 0; }
-table.cua td, table.cua th { border: 1px solid #ddd; padding: 3px 8px; text-align: left;
-                             vertical-align: top; }
-"""
+SOURCES = {"live": "live", "replayed": "replayed", "healed": "healed",
+           "mismatch": "replay mismatch"}
 
 
-def marked_image(turn: TurnRecord, fmt: str) -> tuple[bytes, str] | None:
-    """The turn's screenshot with its actions drawn, encoded for a report, or None."""
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def stored_image(turn: TurnRecord, fmt: str) -> tuple[bytes, str] | None:
+    """The turn's screenshot as reports store it (encoded once, whichever reporters ask),
+    or None when there is none or images are off."""
     if not turn.screenshot or fmt == "off":
         return None
-    if fmt not in turn.rendered:  # drawn once, whichever reporters ask
-        marked = images.draw_actions(turn.screenshot, [a.action for a in turn.actions])
-        turn.rendered[fmt] = images.encode(marked, fmt)
+    if fmt not in turn.rendered:
+        turn.rendered[fmt] = images.encode(turn.screenshot, fmt)
     return turn.rendered[fmt]
+
+
+def marked_svg(turn: TurnRecord, fmt: str) -> bytes | None:
+    """The turn's screenshot with its actions drawn over it, as one SVG file."""
+    image = stored_image(turn, fmt)
+    if image is None:
+        return None
+    return images.svg(image, turn.screenshot_size, [a.action for a in turn.actions])
+
+
+def figure_html(turn: TurnRecord, fmt: str, caption: str) -> str:
+    """The turn's screenshot (loaded lazily) with its markers as SVG over it, as HTML."""
+    image = stored_image(turn, fmt)
+    if image is None:
+        return ""
+    width, height = turn.screenshot_size
+    return (f'<figure class="cua-turn" style="margin:8px 0;max-width:{width}px">'
+            '<div style="position:relative;line-height:0">'
+            f'<img src="{_data_url(image)}" loading="lazy" width="{width}" height="{height}" '
+            f'alt="{escape(caption)}" style="width:100%;height:auto">'
+            f'<svg viewBox="0 0 {width} {height}" preserveAspectRatio="none" '
+            'style="position:absolute;inset:0;width:100%;height:100%;pointer-events:none">'
+            f"{images.markers([a.action for a in turn.actions])}</svg></div>"
+            f"<figcaption>{escape(caption)}</figcaption></figure>")
 
 
 def _data_url(image: tuple[bytes, str]) -> str:
@@ -58,61 +78,74 @@ def turn_summary(turn: TurnRecord) -> str:
     return "; ".join(parts) or "(nothing)"
 
 
-def _turn_html(step: StepResult, turn: TurnRecord, fmt: str) -> str:
-    image = marked_image(turn, fmt)
-    picture = (f'<img src="{_data_url(image)}" alt="step {step.index + 1} turn '
-               f'{turn.index + 1}" width="{turn.screenshot_size[0]}" '
-               f'height="{turn.screenshot_size[1]}">') if image else "<div>(no image)</div>"
-    rows = []
-    for action in turn.actions:
-        error = f' <span class="error-text">{escape(action.error)}</span>' if action.error else ""
-        rows.append(f"<li>{escape(action.description)}{error}</li>")
-    for call in turn.function_calls:
-        rows.append(f"<li><code>{escape(call['name'])}</code> {escape(call['arguments'])}</li>")
-    for text in turn.messages:
-        rows.append(f"<li>said: {escape(text)}</li>")
-    notes = "".join(f'<p class="reasoning">{escape(r)}</p>' for r in turn.reasoning)
-    if turn.safety_checks:
-        checks = ", ".join(f"{c.get('code')} ({c.get('id')}): {c.get('message')}"
-                           for c in turn.safety_checks)
-        notes += (f'<p class="error-text">safety checks: {escape(checks)}; '
-                  f"{escape(turn.safety_decision or '')}</p>")
-    return (
-        f'<div class="turn" data-turn="{turn.index + 1}">{picture}<div>'
-        f"<h3>turn {turn.index + 1}</h3><ul>{''.join(rows)}</ul>{notes}"
-        f'<p class="meta">{escape(turn.url)}<br>model {turn.seconds:.2f}s · '
-        f"{turn.input_tokens} in{_cached(turn.cached_tokens)} / {turn.output_tokens} out "
-        "tokens</p></div></div>"
-    )
+def failing_step(trail: Trail) -> StepResult | None:
+    """The step a reader of a failed test wants to see first."""
+    return next((s for s in trail.steps if s.outcome in ("failed", "error")), None)
 
 
-def _step_title(step: StepResult) -> str:
-    replay = {"replayed": " (replayed from cassette)",
-              "healed": " (healed: cassette no longer matched, re-recorded)",
-              "mismatch": " (replay: the page no longer matches the cassette)"}.get(step.source, "")
-    return f"{step.index + 1}. {step.kind}: {step.instruction}{replay}"
+def anchor(trail: Trail) -> str:
+    """The deep link fragment of the failing turn (`#step-3-turn-2`), or "" when nothing
+    failed: a CI failure opens the trail where it went wrong."""
+    step = failing_step(trail)
+    if step is None:
+        return ""
+    return f"#step-{step.index + 1}" + (f"-turn-{len(step.turns)}" if step.turns else "")
 
 
-def render_trail(trail: Trail, outcome: str = "", fmt: str = "png") -> str:
-    """A self-contained HTML page for one test: every step, turn, screenshot and verdict."""
-    sections = []
-    for step in trail.steps:
-        turns = "".join(_turn_html(step, turn, fmt) for turn in step.turns)
-        sections.append(
-            f'<section class="step {escape(step.outcome)}" data-step="{step.index + 1}">'
-            f'<h2>{escape(_step_title(step))} <span class="outcome">{escape(step.outcome)}'
-            f'</span></h2><p class="verdict">{escape(step.verdict or "")}</p>'
-            f'<p class="meta">{len(step.turns)} turns · {step.seconds:.2f}s · '
-            f"{step.input_tokens} in / {step.output_tokens} out tokens</p>{turns}</section>"
-        )
-    summary = (f"{escape(trail.model)} ({escape(trail.variant)} tool) · {len(trail.steps)} steps"
-               f" · {_turn_counts(trail)} · {trail.input_tokens} in / {trail.output_tokens} out "
-               f"tokens" + (f" · test {escape(outcome)}" if outcome else ""))
+def _turn_data(turn: TurnRecord, fmt: str) -> dict[str, Any]:
+    image = stored_image(turn, fmt)
+    actions = [a.action for a in turn.actions]
+    checks = [f"{c.get('code')} ({c.get('id')}): {c.get('message')}"
+              for c in turn.safety_checks]
+    return {
+        "n": turn.index + 1, "image": _data_url(image) if image else None,
+        "width": turn.screenshot_size[0], "height": turn.screenshot_size[1],
+        "marks": images.markers(actions), "points": images.points(actions),
+        "actions": [{"description": a.description, "action": a.action, "error": a.error}
+                    for a in turn.actions],
+        "calls": [f"{c['name']}({c['arguments']})" for c in turn.function_calls],
+        "reasoning": list(turn.reasoning), "messages": list(turn.messages),
+        "safety": "; ".join(checks) + (f" ({turn.safety_decision})" if checks else ""),
+        "url": turn.url, "seconds": round(turn.seconds, 3), "replayed": turn.replayed,
+        "tokens": (f"{turn.input_tokens} in{_cached(turn.cached_tokens)} / "
+                   f"{turn.output_tokens} out"),
+    }
+
+
+def trail_data(trail: Trail, outcome: str, fmt: str) -> dict[str, Any]:
+    """The trail as the viewer reads it."""
+    steps = [{
+        "n": step.index + 1, "kind": step.kind, "instruction": step.instruction,
+        "outcome": step.outcome, "reason": step.reason, "answer": step.answer,
+        "source": SOURCES.get(step.source, step.source), "heal": step.heal_reason,
+        "seconds": round(step.seconds, 2), "tokens": step.input_tokens + step.output_tokens,
+        "turns": [_turn_data(turn, fmt) for turn in step.turns],
+    } for step in trail.steps]
+    return {"test": trail.nodeid, "outcome": outcome, "model": trail.model,
+            "variant": trail.variant, "summary": _summary(trail, outcome), "steps": steps}
+
+
+def _summary(trail: Trail, outcome: str) -> str:
+    return (f"{trail.model} ({trail.variant} tool) · {len(trail.steps)} steps · "
+            f"{_turn_counts(trail)} · {trail.input_tokens} in{_cached(trail.cached_tokens)} / "
+            f"{trail.output_tokens} out tokens" + (f" · test {outcome}" if outcome else ""))
+
+
+def json_for_script(data: Any) -> str:
+    """JSON that can stand inside a <script> element (no `</script>` in strings)."""
+    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+
+
+def render_trail(trail: Trail, outcome: str = "", fmt: str = "webp") -> str:
+    """The standalone viewer of one test: every step, turn, screenshot and verdict."""
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>CUA trail: {escape(trail.nodeid)}</title><style>{STYLE}</style></head><body>"
-        f'<h1>{escape(trail.nodeid)}</h1><p class="summary">{summary}</p>'
-        f"{''.join(sections)}</body></html>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>CUA trail: {escape(trail.nodeid)}</title><style>{_asset('trail.css')}</style>"
+        f'</head><body><script type="application/json" id="cua-trail">'
+        f"{json_for_script(trail_data(trail, outcome, fmt))}</script>"
+        f"<noscript>This trail is shown by a script; allow scripts for this file.</noscript>"
+        f"<script>{_asset('trail.js')}</script></body></html>"
     )
 
 
@@ -130,7 +163,8 @@ def step_table(trail: Trail) -> str:
         rows.append(
             f'<tr class="cua-step {escape(step.outcome)}"><td>{step.index + 1}</td>'
             f"<td>{escape(step.kind)}</td><td>{escape(step.instruction)}</td>"
-            f"<td>{escape(step.outcome)}</td><td>{escape(step.verdict or '')}</td>"
+            f"<td>{escape(step.outcome)}</td><td>{escape(SOURCES.get(step.source, ''))}</td>"
+            f"<td>{escape(step.verdict or '')}</td>"
             f"<td>{len(step.turns)}</td><td>{actions}</td></tr>"
         )
     return (
@@ -138,6 +172,6 @@ def step_table(trail: Trail) -> str:
         f"{trail.input_tokens} in{_cached(trail.cached_tokens)} / {trail.output_tokens} out "
         "tokens</p>"
         '<table class="cua"><tr><th>#</th><th>kind</th><th>instruction</th><th>outcome</th>'
-        "<th>reason / answer</th><th>turns</th><th>actions per turn</th></tr>"
+        "<th>source</th><th>reason / answer</th><th>turns</th><th>actions per turn</th></tr>"
         f"{''.join(rows)}</table></div>"
     )

@@ -1,97 +1,155 @@
-"""Screenshots with the model's actions drawn on them, and their encoding for reports.
+"""Screenshots in reports: each stored once, with the model's actions drawn over it.
 
-The marks are drawn in the screenshot's own pixels, the coordinate space the model used,
-so what a reader sees is exactly what the model aimed at.
+A report keeps one encoded copy of each screenshot (WebP by default: a busy 1280x720 page
+in about 35 KiB, text still legible) and draws the actions as SVG on top, in the
+screenshot's own pixels (the coordinate space the model used), so a marker sits on the
+point the model aimed at at any zoom. The trail viewer lays the same SVG over its image;
+pytest-html and Allure get one SVG file that holds the image and the markers.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 from collections.abc import Iterable
+from html import escape
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
-MARK = (255, 0, 255)  # magenta: rare on real pages, visible on light and dark ones
-OUTLINE = (255, 255, 255)
+MARK = "#ff00ff"  # magenta: rare on real pages, visible on light and dark ones
 RING = 16
-DOT = 3
-REPORT_FORMATS = ("png", "jpeg", "webp", "off")
-LOSSY_QUALITY = 70
+REPORT_FORMATS = ("webp", "png", "jpeg", "off")
+LOSSY_QUALITY = 75
+# A lossy screenshot larger than this is encoded again at a lower quality (not below
+# FLOOR_QUALITY): pages of pure grain or noise are the rare ones that need it.
+BUDGET = 48 * 1024
+FLOOR_QUALITY = 40
 MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+POINTED = ("click", "double_click", "triple_click", "move", "scroll", "mouse_down",
+           "mouse_up")
 
 
-def _point(action: dict, key_x: str = "x", key_y: str = "y") -> tuple[float, float] | None:
-    x, y = action.get(key_x), action.get(key_y)
-    if isinstance(x, int | float) and isinstance(y, int | float):
+def encode(screenshot: bytes, fmt: str) -> tuple[bytes, str]:
+    """The screenshot as a report stores it, (bytes, mime): PNG exactly, or lossy.
+
+    WebP is the default because it pays on real pages: text-heavy screenshots compress
+    worse as JPEG than as PNG, while WebP at quality 75 is a fraction of either and keeps
+    text legible (`benchmarks/README.md`).
+    """
+    with Image.open(io.BytesIO(screenshot)) as source:
+        if fmt == "png" and source.format == "PNG":
+            return screenshot, MIME["png"]
+        out = io.BytesIO()
+        image = source.convert("RGB")
+        if fmt == "png":
+            image.save(out, "PNG", compress_level=6)
+        else:
+            _lossy(image, out, fmt, LOSSY_QUALITY)
+            if out.tell() > BUDGET:  # size shrinks about in step with quality
+                quality = max(FLOOR_QUALITY, int(LOSSY_QUALITY * BUDGET / out.tell()))
+                out = io.BytesIO()
+                _lossy(image, out, fmt, quality)
+    return out.getvalue(), MIME[fmt]
+
+
+def _lossy(image: Image.Image, out: io.BytesIO, fmt: str, quality: int) -> None:
+    if fmt == "webp":
+        image.save(out, "WEBP", quality=quality, method=4)
+    else:
+        image.save(out, "JPEG", quality=quality)
+
+
+def _point(data: dict) -> tuple[float, float] | None:
+    x, y = data.get("x"), data.get("y")
+    if isinstance(x, int | float) and isinstance(y, int | float) and not isinstance(x, bool):
         return float(x), float(y)
     return None
 
 
-def _ring(draw: ImageDraw.ImageDraw, x: float, y: float, radius: int) -> None:
-    draw.ellipse((x - radius - 1, y - radius - 1, x + radius + 1, y + radius + 1),
-                 outline=OUTLINE, width=5)
-    draw.ellipse((x - radius, y - radius, x + radius, y + radius), outline=MARK, width=3)
-
-
-def _dot(draw: ImageDraw.ImageDraw, x: float, y: float) -> None:
-    draw.ellipse((x - DOT, y - DOT, x + DOT, y + DOT), fill=MARK)
-
-
-def _arrow(draw: ImageDraw.ImageDraw, start: tuple[float, float],
-           end: tuple[float, float]) -> None:
-    draw.line([start, end], fill=MARK, width=3)
-    angle = math.atan2(end[1] - start[1], end[0] - start[0])
-    for side in (-0.5, 0.5):
-        tip = (end[0] - 12 * math.cos(angle + side), end[1] - 12 * math.sin(angle + side))
-        draw.line([end, tip], fill=MARK, width=3)
-
-
-def draw_actions(png: bytes, actions: Iterable[dict]) -> bytes:
-    """A copy of the screenshot with each positioned action marked; PNG bytes."""
-    with Image.open(io.BytesIO(png)) as source:
-        image = source.convert("RGB")
-    draw = ImageDraw.Draw(image)
+def points(actions: Iterable[dict]) -> list[tuple[float, float]]:
+    """Where each pointer action of a turn happened, in order: where the cursor goes."""
+    found = []
     for action in actions:
-        kind = action.get("type")
-        point = _point(action)
-        if kind in ("click", "double_click") and point:
-            _ring(draw, *point, RING)
-            if kind == "double_click":
-                _ring(draw, *point, RING + 7)
-            _dot(draw, *point)
+        if action.get("type") == "drag":
+            path = [p for p in (_point(q) for q in action.get("path") or []
+                                if isinstance(q, dict)) if p]
+            found += path[:1] + path[-1:]
+        elif action.get("type") in POINTED and (point := _point(action)):
+            found.append(point)
+    return found
+
+
+def _ring(x: float, y: float, radius: float, kind: str) -> str:
+    return (f'<circle class="cua-mark {kind}" cx="{x:g}" cy="{y:g}" r="{radius:g}" '
+            f'fill="none" stroke="{MARK}" stroke-width="3" paint-order="stroke"/>'
+            f'<circle cx="{x:g}" cy="{y:g}" r="{radius + 2:g}" fill="none" stroke="#fff" '
+            'stroke-width="2" opacity=".8"/>'
+            f'<circle cx="{x:g}" cy="{y:g}" r="3" fill="{MARK}"/>')
+
+
+def _arrow(start: tuple[float, float], end: tuple[float, float]) -> str:
+    angle = math.atan2(end[1] - start[1], end[0] - start[0])
+    left, right = ((end[0] - 12 * math.cos(angle + side), end[1] - 12 * math.sin(angle + side))
+                   for side in (-0.5, 0.5))
+    return (f'<line x1="{start[0]:g}" y1="{start[1]:g}" x2="{end[0]:g}" y2="{end[1]:g}" '
+            f'stroke="{MARK}" stroke-width="3"/>'
+            f'<polyline points="{left[0]:.1f},{left[1]:.1f} {end[0]:g},{end[1]:g} '
+            f'{right[0]:.1f},{right[1]:.1f}" fill="none" stroke="{MARK}" stroke-width="3"/>')
+
+
+def _label(x: float, y: float, text: str) -> str:
+    shown = escape(text if len(text) <= 60 else text[:57] + "...")
+    width = 14 + 7.4 * len(shown)
+    return (f'<g class="cua-mark label"><rect x="{x:g}" y="{y:g}" width="{width:.0f}" '
+            f'height="24" rx="4" fill="{MARK}" opacity=".9"/><text x="{x + 7:g}" '
+            f'y="{y + 17:g}" font-family="monospace" font-size="13" fill="#fff">{shown}</text>'
+            "</g>")
+
+
+def markers(actions: Iterable[dict]) -> str:
+    """SVG elements for a turn's actions, in screenshot pixels: a ring at a click (two
+    for a double click), a small ring at a move, a ring and arrow for a scroll, the path of
+    a drag, and a label for typed text and keys."""
+    parts: list[str] = []
+    labels = 0
+    for action in actions:
+        kind, point = action.get("type"), _point(action)
+        if kind in ("click", "double_click", "triple_click", "mouse_down", "mouse_up") \
+                and point:
+            parts.append(_ring(*point, RING, str(kind)))
+            if kind in ("double_click", "triple_click"):
+                parts.append(_ring(*point, RING + 7, str(kind)))
         elif kind == "move" and point:
-            _ring(draw, *point, RING // 2)
+            parts.append(_ring(*point, RING // 2, "move"))
         elif kind == "scroll" and point:
-            _ring(draw, *point, RING)
+            parts.append(_ring(*point, RING, "scroll"))
             dx, dy = action.get("scroll_x") or 0, action.get("scroll_y") or 0
             length = math.hypot(dx, dy)
             if length:
-                end = (point[0] + 40 * dx / length, point[1] + 40 * dy / length)
-                _arrow(draw, point, end)
-            _dot(draw, *point)
+                parts.append(_arrow(point, (point[0] + 50 * dx / length,
+                                            point[1] + 50 * dy / length)))
         elif kind == "drag":
             path = [p for p in (_point(q) for q in action.get("path") or []
                                 if isinstance(q, dict)) if p]
             if len(path) >= 2:
-                if len(path) > 2:
-                    draw.line(path[:-1], fill=MARK, width=3)
-                _arrow(draw, path[-2], path[-1])
-                _ring(draw, *path[0], RING // 2)
-    out = io.BytesIO()
-    image.save(out, "PNG", compress_level=6)  # optimize=True costs 5x the time for ~5%
-    return out.getvalue()
+                line = " ".join(f"{x:g},{y:g}" for x, y in path[:-1])
+                parts.append(f'<polyline class="cua-mark drag" points="{line}" fill="none" '
+                             f'stroke="{MARK}" stroke-width="3"/>')
+                parts.append(_arrow(path[-2], path[-1]))
+                parts.append(_ring(*path[0], RING // 2, "drag-start"))
+        elif kind in ("type", "keypress", "hold_key"):
+            text = (f"typed {action.get('text')!r}" if kind == "type" else
+                    "key " + "+".join(str(k) for k in action.get("keys") or []))
+            parts.append(_label(8, 8 + 30 * labels, text))
+            labels += 1
+    return "".join(parts)
 
 
-def encode(png: bytes, fmt: str) -> tuple[bytes, str]:
-    """The image as stored in reports, (bytes, mime): PNG as is, or lossy at LOSSY_QUALITY.
-
-    WebP is the one that pays on real pages: text-heavy screenshots compress worse as JPEG
-    than as PNG (see benchmarks/README.md), WebP halves them and keeps text legible.
-    """
-    if fmt == "png":
-        return png, MIME["png"]
-    with Image.open(io.BytesIO(png)) as source:
-        out = io.BytesIO()
-        source.convert("RGB").save(out, fmt.upper(), quality=LOSSY_QUALITY)
-    return out.getvalue(), MIME[fmt]
+def svg(image: tuple[bytes, str], size: tuple[int, int], actions: Iterable[dict]) -> bytes:
+    """One SVG file: the stored screenshot and its markers, for pytest-html and Allure."""
+    width, height = size
+    data = base64.b64encode(image[0]).decode("ascii")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}"><image href="data:{image[1]};base64,{data}" '
+            f'width="{width}" height="{height}"/>{markers(actions)}</svg>').encode()

@@ -4,12 +4,18 @@ the verbose terminal line per turn. Each receives trail records from the agent."
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from ..files import write_atomic
 from ..trail import StepResult, TurnRecord
 from . import html_trail
+
+# Allure 3 opens an attachment of this type in Playwright's trace viewer.
+PLAYWRIGHT_TRACE = "application/vnd.allure.playwright-trace"
 
 
 def step_title(step: StepResult) -> str:
@@ -31,14 +37,14 @@ class AllureSteps:
 
     def turn_finished(self, step: StepResult, turn: TurnRecord) -> None:
         allure = self.allure
-        image = html_trail.marked_image(turn, self.image_format)
+        picture = html_trail.marked_svg(turn, self.image_format)
         titles = [a.description + (f" - failed: {a.error}" if a.error else "")
                   for a in turn.actions] or [html_trail.turn_summary(turn)]
         for position, title in enumerate(titles):
             with allure.step(f"turn {turn.index + 1}: {title}"):
-                if image and position == 0:
-                    allure.attach(image[0], name="screenshot with action",
-                                  attachment_type=image[1], extension=image[1][6:])
+                if picture and position == 0:  # the screenshot once, the actions over it
+                    allure.attach(picture, name="screenshot",
+                                  attachment_type=allure.attachment_type.SVG)
                 if turn.reasoning and position == 0:
                     allure.attach("\n".join(turn.reasoning), name="reasoning",
                                   attachment_type=allure.attachment_type.TEXT)
@@ -107,6 +113,36 @@ class TerminalLines:
         if step.heal_reason:
             self.write_line(f"    cua {step.kind} #{step.index + 1} healed through the model: "
                             + step.heal_reason.splitlines()[0])
+
+
+# Allure's categories (categories.json in the results): why tests failed, at a glance.
+ALLURE_CATEGORIES = [
+    {"name": "Infrastructure errors (model service, credentials, cassettes, budget)",
+     "matchedStatuses": ["broken", "failed"],
+     "messageRegex": r".*(CuaProviderError|CuaConfigError|CuaCassetteError|CuaBudgetExceeded)"
+                     r"[\s\S]*"},
+    {"name": "App changed since the cassette was recorded (replay mismatch)",
+     "matchedStatuses": ["failed", "broken"],
+     "messageRegex": r".*CuaReplayMismatch[\s\S]*"},
+    {"name": "Product failures (a step could not be done, a check is false)",
+     "matchedStatuses": ["failed"],
+     "messageRegex": r".*(CuaStepFailed|CuaCheckFailed|CuaMaxStepsExceeded|"
+                     r"CuaSafetyCheckFailed|CuaDomainBlocked)[\s\S]*"},
+]
+
+
+def write_allure_categories(folder: Path) -> None:
+    """Put pytest-cua's categories in an Allure results folder, beside any of the user's
+    (a categories.json already there is extended, not replaced)."""
+    path = folder / "categories.json"
+    try:
+        existing = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    except ValueError:
+        existing = []
+    names = {c.get("name") for c in existing if isinstance(c, dict)}
+    merged = [*existing, *(c for c in ALLURE_CATEGORIES if c["name"] not in names)]
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps(merged, indent=1))
 
 
 def load_allure() -> Any:

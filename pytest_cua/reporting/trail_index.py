@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterable, Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,21 @@ _PROPERTY = {"steps": "cua_steps", "model_turns": "cua_turns",
              "output_tokens": "cua_output_tokens", "cached_tokens": "cua_cached_tokens"}
 
 
-def entry(test: str, outcome: str, trail: str, properties: Mapping[str, Any]) -> dict:
-    """One row, from a test report's `cua_*` properties; `trail` is relative to the index."""
+def entry(test: str, outcome: str, trail: str, properties: Mapping[str, Any],
+          details: Mapping[str, Any] | None = None) -> dict:
+    """One row, from a test report's `cua_*` properties and the details its trail gave
+    (`anchor` of the failing turn, failure `reason`, `seconds`); `trail` is relative to
+    the index."""
     row: dict[str, Any] = {"test": test, "outcome": outcome, "trail": trail,
                            "model": str(properties.get("cua_model", ""))}
     for name, prop in _PROPERTY.items():
         row[name] = int(properties.get(prop, 0) or 0)
+    for source in ("replayed", "healed"):  # steps, as the cassette counts them
+        row[f"{source}_steps"] = int(properties.get(f"cua_{source}", 0) or 0)
+    details = details or {}
+    row["anchor"] = str(details.get("anchor", ""))
+    row["reason"] = str(details.get("reason", ""))
+    row["seconds"] = round(float(details.get("seconds", 0.0) or 0.0), 2)
     return row
 
 
@@ -72,25 +82,50 @@ def write(folder: Path, rows: list[dict], title: str = "pytest-cua trails") -> P
 
 
 def render(rows: list[dict], summed: Mapping[str, int], title: str) -> str:
-    def cell(value: Any) -> str:
-        return f"<td>{html.escape(str(value))}</td>"
+    """The index page: every trail with its outcome, failure reason and numbers; filters
+    by outcome and source, a search box and sortable columns (assets/index.js)."""
+    def cell(value: Any, sort: Any = None) -> str:
+        key = f' data-sort="{html.escape(str(sort))}"' if sort is not None else ""
+        return f"<td{key}>{html.escape(str(value))}</td>"
 
-    body = "".join(
-        f'<tr class="{html.escape(r["outcome"])}"><td><a href="{html.escape(r["trail"])}">'
-        f'{html.escape(r["test"])}</a></td>{cell(r["outcome"])}'
-        + "".join(cell(r[name]) for name in NUMBERS) + cell(r["model"]) + "</tr>"
-        for r in rows)
-    heads = "".join(f"<th>{name.replace('_', ' ')}</th>" for name in NUMBERS)
+    body = []
+    for r in rows:
+        outcome = html.escape(r["outcome"])
+        replayed, healed = r.get("replayed_steps", 0), r.get("healed_steps", 0)
+        tags = "".join(f'<span class="tag {name}">{name} {count}</span>'
+                       for name, count in (("replayed", replayed), ("healed", healed)) if count)
+        link = html.escape(r["trail"] + r.get("anchor", ""))
+        name = html.escape(r["test"])
+        body.append(
+            f'<tr class="{outcome}" data-outcome="{outcome}" data-replayed="{replayed}" '
+            f'data-healed="{healed}"><td data-sort="{name}"><a href="{link}">{name}</a>{tags}'
+            f'<div class="reason">{html.escape(r.get("reason", ""))}</div></td>'
+            + cell(r["outcome"], r["outcome"])
+            + cell(f'{r.get("seconds", 0):.2f}s', r.get("seconds", 0))
+            + "".join(cell(r[n], r[n]) for n in NUMBERS) + cell(r["model"], r["model"])
+            + "</tr>")
+    heads = "".join(f'<th data-kind="number">{name.replace("_", " ")}</th>' for name in NUMBERS)
     foot = "".join(cell(summed[name]) for name in NUMBERS)
+    filters = "".join(
+        f'<label><input type="checkbox" name="{name}" checked> {name}</label>'
+        for name in ("passed", "failed", "error", "skipped"))
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        "<style>body{font:14px sans-serif;margin:20px} table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
-        "tr.failed td:nth-child(2),tr.error td:nth-child(2){color:#b00;font-weight:bold}"
-        "tr.passed td:nth-child(2){color:#070} tfoot td{font-weight:bold}</style></head><body>"
+        f"<style>{_asset('index.css')}</style></head><body>"
         f"<h1>{html.escape(title)}</h1><p>{summed['tests']} trails, {summed['model_turns']} "
         f"model turns, {summed['replayed_turns']} replayed turns, {summed['input_tokens']} "
         f"input / {summed['output_tokens']} output tokens</p>"
-        f"<table><thead><tr><th>test</th><th>outcome</th>{heads}<th>model</th></tr></thead>"
-        f"<tbody>{body}</tbody><tfoot><tr><td>total ({summed['tests']})</td><td></td>{foot}"
-        "<td></td></tr></tfoot></table></body></html>")
+        f'<div class="controls">{filters}<label><input type="checkbox" name="only-replayed"> '
+        'only with replayed steps</label><label><input type="checkbox" name="only-healed"> '
+        'only with healed steps</label><input type="search" id="search" placeholder='
+        '"search tests, reasons, models"> <span id="shown"></span></div>'
+        '<table id="trails"><thead><tr><th data-kind="text">test</th><th data-kind="text">'
+        f'outcome</th><th data-kind="number">duration</th>{heads}<th data-kind="text">model'
+        f"</th></tr></thead><tbody>{''.join(body)}</tbody><tfoot><tr><td>total "
+        f"({summed['tests']})</td><td></td><td></td>{foot}<td></td></tr></tfoot></table>"
+        f"<script>{_asset('index.js')}</script></body></html>")
+
+
+def _asset(name: str) -> str:
+    return resources.files("pytest_cua.reporting").joinpath("assets", name).read_text(
+        encoding="utf-8")
