@@ -10,16 +10,12 @@ Usage:  python benchmarks/report_scale.py [tests] [turns per test] [turns of the
 
 from __future__ import annotations
 
-import io
 import json
-import random
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -27,22 +23,16 @@ from pytest_cua.reporting import html_trail, trail_index  # noqa: E402
 from pytest_cua.trail import ActionRecord, Trail, TurnRecord  # noqa: E402
 
 
-def busy_screenshot(seed: int = 7) -> bytes:
-    """A 1280x720 gradient with film grain, as JPEG at quality 90 (what is sent)."""
-    rng = random.Random(seed)
-    image = Image.linear_gradient("L").resize((1280, 720)).convert("RGB")
-    noise = Image.effect_noise((1280, 720), 60).convert("RGB")
-    image = Image.blend(image, noise, 0.35)
-    tint = Image.new("RGB", (1280, 720), (rng.randrange(40, 90), 70, 120))
-    image = Image.blend(image, tint, 0.4)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=90)
-    return out.getvalue()
+def busy_screenshot(page) -> bytes:
+    """The busy test page (a TodoMVC-like app on a textured background) as the model is
+    sent it: 1280x720, JPEG at quality 90."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto((ROOT / "tests" / "pages" / "busy.html").as_uri())
+    return page.screenshot(type="jpeg", quality=90)
 
 
-def make_trail(name: str, turns: int, per_step: int = 20) -> Trail:
+def make_trail(name: str, turns: int, shot: bytes, per_step: int = 20) -> Trail:
     trail = Trail(nodeid=name, model="gpt-5.4", variant="ga")
-    shot = busy_screenshot()
     for first in range(0, turns, per_step):
         step = trail.start_step("act", f"Do part {first // per_step + 1} of the flow")
         for n in range(min(per_step, turns - first)):
@@ -56,11 +46,11 @@ def make_trail(name: str, turns: int, per_step: int = 20) -> Trail:
     return trail
 
 
-def write_run(folder: Path, tests: int = 200, turns: int = 20,
+def write_run(folder: Path, shot: bytes, tests: int = 200, turns: int = 20,
               long_trail: int = 100) -> tuple[Path, Path]:
     """The run index of `tests` tests (every 10th failed) and one trail of `long_trail`
-    turns; their paths."""
-    trail = make_trail("tests/test_long.py::test_long[chromium]", long_trail)
+    turns of the screenshot `shot`; their paths."""
+    trail = make_trail("tests/test_long.py::test_long[chromium]", long_trail, shot)
     trail_path = folder / "test_long.html"
     trail_path.write_text(html_trail.render_trail(trail, "passed", "webp"), encoding="utf-8")
     rows = []
@@ -82,38 +72,39 @@ def main() -> None:
 
     given = [int(a) for a in sys.argv[1:4]]
     tests, turns, long_trail = given + [200, 20, 100][len(given):]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         folder = Path(tmp)
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        shot = busy_screenshot(page)
         started = time.perf_counter()
-        index, trail = write_run(folder, tests, turns, long_trail)
+        index, trail = write_run(folder, shot, tests, turns, long_trail)
         written = time.perf_counter() - started
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_viewport_size({"width": 1400, "height": 900})
+        started = time.perf_counter()
+        page.goto(index.as_uri())
+        opened_index = time.perf_counter() - started
+        started = time.perf_counter()
+        page.fill("#search", "test_042")
+        page.wait_for_function("document.getElementById('shown').textContent"
+                               ".startsWith('1 of')")
+        searched = time.perf_counter() - started
+        started = time.perf_counter()
+        page.locator("#trails thead th", has_text="duration").click()
+        sorted_s = time.perf_counter() - started
+        started = time.perf_counter()
+        page.goto(trail.as_uri())
+        page.wait_for_selector("#stage img")
+        opened_trail = time.perf_counter() - started
+        moves = []
+        for n in range(2, 21):  # the 20 turns of the first step
             started = time.perf_counter()
-            page.goto(index.as_uri())
-            opened_index = time.perf_counter() - started
-            started = time.perf_counter()
-            page.fill("#search", "test_042")
-            page.wait_for_function("document.getElementById('shown').textContent"
-                                   ".startsWith('1 of')")
-            searched = time.perf_counter() - started
-            started = time.perf_counter()
-            page.locator("#trails thead th", has_text="duration").click()
-            sorted_s = time.perf_counter() - started
-            started = time.perf_counter()
-            page.goto(trail.as_uri())
-            page.wait_for_selector("#stage img")
-            opened_trail = time.perf_counter() - started
-            moves = []
-            for n in range(2, 22):
-                started = time.perf_counter()
-                page.keyboard.press("ArrowRight")
-                page.wait_for_function(f"document.body.dataset.turn === '{n}'")
-                page.evaluate("new Promise(r => requestAnimationFrame(() => r()))")
-                moves.append(time.perf_counter() - started)
-            browser.close()
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(f"document.body.dataset.turn === '{n}'")
+            page.evaluate("new Promise(r => requestAnimationFrame(() => r()))")
+            moves.append(time.perf_counter() - started)
+        browser.close()
         print(json.dumps({
             "tests": tests, "turns_per_test": turns, "long_trail_turns": long_trail,
             "index_kib": round(index.stat().st_size / 1024),

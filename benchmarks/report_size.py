@@ -1,10 +1,12 @@
-"""Report size of a 50-turn CUA test, PNG versus JPEG report images.
+"""Report size of a 50-turn CUA test on a busy page, per report and per model turn.
 
-Runs a generated suite (one test, 50 model turns on a busy page, scripted through the fake
-server) with pytest-html (self-contained), Allure and the standalone trail, then measures
-the artifacts and how long Chromium takes to load the trail. Usage:
+Runs a generated suite (one test, 50 model turns on `tests/pages/busy.html`, a TodoMVC-like
+app on a textured background, scripted through the fake server) with pytest-html
+(self-contained), Allure and the standalone trail, at the default report images and as
+exact PNG, then measures the artifacts and how long Chromium takes to load the trail.
+Each source tree given is measured (PYTHONPATH), so the previous main can be compared:
 
-    python benchmarks/report_size.py
+    python benchmarks/report_size.py . /tmp/before
 """
 
 from __future__ import annotations
@@ -20,19 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TURNS = 50
-
-BUSY_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>News</title><style>
-body{margin:0;font:15px Georgia,serif;background:#fdfcf8} header{background:#1b3a57;color:#fff;
-padding:14px 24px;font:bold 26px sans-serif} .grid{display:grid;grid-template-columns:repeat(3,1fr);
-gap:18px;padding:18px} article{background:#fff;border:1px solid #ddd;padding:12px}
-.pic{height:90px;background:linear-gradient(135deg,#c96,#39c,#6c9)} h2{font-size:18px}
-</style></head><body><header>The Daily Fixture</header><div class="grid">
-""" + "".join(
-    f"<article><div class='pic'></div><h2>Headline number {i}: tests that read like plans</h2>"
-    f"<p>Paragraph {i}. Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do "
-    "eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam."
-    "</p><button>Read more</button></article>" for i in range(30)
-) + "</div></body></html>"
 
 TEST = f"""
 import os
@@ -53,12 +42,13 @@ def test_fifty_turns(cua_fake_server, page, cua_agent):
 """
 
 
-def run(folder: Path, fmt: str) -> dict:
-    out = folder / fmt
+def run(folder: Path, source: Path, fmt: str) -> dict:
+    out = folder / f"{source.name}-{fmt}"
     out.mkdir()
-    env = dict(os.environ, BUSY_PAGE=str(folder / "busy.html"))
+    env = dict(os.environ, BUSY_PAGE=str(folder / "busy.html"), PYTHONPATH=str(source))
+    images = [] if fmt == "default" else [f"--cua-report-images={fmt}"]
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder),
-           f"--cua-report-images={fmt}", f"--html={out}/report.html", "--self-contained-html",
+           *images, f"--html={out}/report.html", "--self-contained-html",
            f"--alluredir={out}/allure", f"--cua-trail-dir={out}/trails", f"--rootdir={folder}"]
     started = time.perf_counter()
     done = subprocess.run(cmd, env=env, cwd=folder, capture_output=True, text=True)
@@ -67,12 +57,12 @@ def run(folder: Path, fmt: str) -> dict:
     wall = time.perf_counter() - started
     trail = next((out / "trails").glob("*.html"))
     allure = sum(p.stat().st_size for p in (out / "allure").iterdir())
+    html = (out / "report.html").stat().st_size
     return {
-        "format": fmt,
-        "pytest_html_bytes": (out / "report.html").stat().st_size,
-        "trail_bytes": trail.stat().st_size,
-        "allure_bytes": allure,
-        "trail_bytes_per_turn": trail.stat().st_size // TURNS,
+        "source": str(source), "images": fmt,
+        "pytest_html_kib_per_turn": round(html / 1024 / TURNS, 1),
+        "allure_kib_per_turn": round(allure / 1024 / TURNS, 1),
+        "trail_kib_per_turn": round(trail.stat().st_size / 1024 / TURNS, 1),
         "trail_load_ms": load_ms(trail),
         "run_seconds": round(wall, 2),
     }
@@ -97,12 +87,14 @@ def load_ms(path: Path) -> float:
 
 
 def main() -> None:
+    sources = [Path(p).resolve() for p in sys.argv[1:]] or [ROOT]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         shutil.copy(ROOT / "conftest.py", folder / "conftest.py")
-        (folder / "busy.html").write_text(BUSY_PAGE)
+        shutil.copy(ROOT / "tests" / "pages" / "busy.html", folder / "busy.html")
         (folder / "test_big.py").write_text(TEST)
-        results = [run(folder, fmt) for fmt in ("png", "jpeg", "webp")]
+        results = [run(folder, source, fmt) for source in sources
+                   for fmt in ("default", "png")]
     print(json.dumps(results, indent=2))
 
 

@@ -476,10 +476,11 @@ def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) ->
     if tape is not None:
         properties += [(f"cua_{source}", tape.sources.count(source))
                        for source in cache.SOURCES]
-    failing = html_trail.failing_step(trail)
     # What the run's index and summary show of the test; travels with the report (xdist).
-    report.cua_details = {"anchor": html_trail.anchor(trail), "seconds": report.duration,
-                          "reason": failing.reason if failing else ""}
+    # A test that passed opens at its start (a step it expected to fail is no failure).
+    failing = html_trail.failing_step(trail) if report.failed else None
+    report.cua_details = {"anchor": html_trail.anchor(trail) if failing else "",
+                          "seconds": report.duration, "reason": failing.reason if failing else ""}
     if settings.trail_dir:
         path = artifacts.write_trail(config, item, trail, outcome, settings)
         link = path + report.cua_details["anchor"]  # a failure opens at its turn

@@ -263,9 +263,10 @@ def test_a_generated_run_of_200_tests_opens_and_responds(tmp_path, page, errors)
     """The index of 200 tests of 20 turns and a 100-turn trail, made from real records of
     a busy screenshot, open and respond in Chromium (timings: benchmarks/report_scale.py)."""
     sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
-    from report_scale import write_run
+    from report_scale import busy_screenshot, write_run
 
-    index, trail = write_run(tmp_path, tests=200, turns=20, long_trail=100)
+    index, trail = write_run(tmp_path, busy_screenshot(page), tests=200, turns=20,
+                             long_trail=100)
     page.goto(index.as_uri())
     assert page.locator("#trails tbody tr").count() == 200
     page.fill("#search", "test_042")

@@ -10,6 +10,7 @@ pytest-html and Allure get one SVG file that holds the image and the markers.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
 from collections.abc import Iterable
@@ -30,6 +31,7 @@ POINTED = ("click", "double_click", "triple_click", "move", "scroll", "mouse_dow
            "mouse_up")
 
 
+@functools.lru_cache(maxsize=32)  # a screen that did not change between turns: once
 def encode(screenshot: bytes, fmt: str) -> tuple[bytes, str]:
     """The screenshot as a report stores it, (bytes, mime): PNG exactly, or lossy.
 

@@ -113,7 +113,7 @@
   };
   const list = (items, render) => items.length ? el('ul', {}, ...items.map(render)) : null;
   const describe = (step, turn) => {
-    details.replaceChildren(
+    details.replaceChildren(...[
       el('h2', {}, `Step ${step.n} (${step.kind}${turn ? `, turn ${turn.n} of ${step.turns.length}` : ''})`),
       el('p', {}, step.instruction),
       el('p', {class: `verdict ${step.outcome}`}, `${step.outcome}` +
@@ -128,7 +128,8 @@
       turn && turn.safety ? el('p', {class: 'error-text'}, `safety checks: ${turn.safety}`) : null,
       turn && turn.actions.length ? el('pre', {}, JSON.stringify(turn.actions.map(a => a.action), null, 1)) : null,
       turn ? el('p', {class: 'meta'}, `${turn.url}`, el('br'),
-        `${turn.replayed ? 'replayed' : `model ${turn.seconds}s`} · ${turn.tokens} tokens`) : null);
+        `${turn.replayed ? 'replayed' : `model ${turn.seconds}s`} · ${turn.tokens} tokens`) : null,
+    ].filter(part => part !== null && part !== undefined));
   };
 
   const go = (index, animate = false) => {
