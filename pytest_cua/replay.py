@@ -244,6 +244,8 @@ class Replaying:
             self._announce(step)
         problem = yield from self._outcome(step, recorded)
         if problem:
+            if self.tape.mode == "replay" and self.replay_screenshots:
+                yield from self._stopped_here(step, problem)
             return self._mismatch(step, problem)
         step.recording = recorded
         self._unseen.append(f"{step.kind}: {step.instruction}")
@@ -251,6 +253,15 @@ class Replaying:
         return Finish(str(ending.get("outcome")), bool(ending.get("passed")),
                       str(ending.get("reason", "")), ending.get("answer"),
                       list(ending.get("refused_checks") or []))
+
+    def _stopped_here(self, step: StepResult, problem: str) -> probes.Probe[None]:
+        """The page as the replay found it after waiting for the outcome, for the reports:
+        what was expected is in the reason, what was found is this picture."""
+        shot = probes.reraise((yield (lambda: self.computer.screenshot())))
+        turn = self._new_turn(step, shot)
+        turn.replayed = True
+        turn.reasoning = ["the page when the replay stopped: " + problem.splitlines()[0]]
+        self._announce(step)
 
     def _outcome(self, step: StepResult, recorded: RecordedStep) -> probes.Probe[str]:
         """Wait until the page shows the recorded outcome; what differs when it never does.

@@ -278,6 +278,25 @@ def test_strict_replay_calls_each_variant_right(tasks, where):
     assert all(called_right.values()), called_right
 
 
+def test_a_mismatch_shows_the_page_the_replay_found(tasks):
+    write_app(tasks, "top")
+    run(tasks, "record").assert_outcomes(passed=1)
+    write_app(tasks, "top", addBreaks=True)
+    result = run(tasks, "replay", "--cua-trail-dir=trails")
+    result.assert_outcomes(failed=1)
+    link = next(line.split("standalone CUA trail: ")[1] for line in result.outlines
+                if "standalone CUA trail:" in line)
+    assert link.endswith("#step-2-turn-4")  # the picture after the three replayed turns
+    trail = (tasks.path / "trails/test_tasks.py-test_tasks-chromium.html").read_text()
+    data = json.loads(trail.split('id="cua-trail">', 1)[1].split("</script>", 1)[0])
+    step = data["steps"][1]
+    assert step["source"] == "replay mismatch" and "buy milk" in step["reason"]
+    last = step["turns"][-1]
+    assert last["image"].startswith("data:image/webp;base64,") and last["replayed"]
+    assert last["reasoning"] == ["the page when the replay stopped: the step did not make the "
+                                 "change it made when recorded (after waiting 3 s):"]
+
+
 def test_a_live_page_passes_strict_replay_every_time(tasks):
     """A clock and a rotating tip, recorded with a model as slow as a real one: seen
     changing by themselves, recorded as volatile, left out; five replays in a row pass."""
