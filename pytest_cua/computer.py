@@ -307,7 +307,7 @@ class ComputerState:
         """The page's frames, top first; embedded apps settle and are read like the page."""
         return [f for f in self.page.frames if not f.is_detached()]
 
-    def _in_every_frame(self, script: str) -> probes.Probe[None]:
+    def in_every_frame(self, script: str) -> probes.Probe[None]:
         """Run a script in every frame; a frame that cannot take it (going away) has
         nothing to do."""
         for frame in self._frames():
@@ -315,7 +315,7 @@ class ComputerState:
 
     def _arming(self) -> probes.Probe[None]:
         """Install the settle script in every frame before an action (see ARM_JS)."""
-        return self._in_every_frame(ARM_JS)
+        return self.in_every_frame(ARM_JS)
 
     def _settle_frames(self, deadline: float, opened: Any) -> probes.Probe[bool]:
         """Wait for each embedded frame's DOM and timers too, after the top page's (which
@@ -349,19 +349,19 @@ class ComputerState:
             fmt = self.encoding.zoom()
             raw = yield (lambda: page.screenshot(**screenshots.playwright_params(fmt),
                                                  clip=zoom_clip(zoom, scale)))
-            return zoom_shot(_raised(raw), scale, fmt)
+            return zoom_shot(probes.reraise(raw), scale, fmt)
         fmt = self.encoding.next()
         session = None if self.masked else (yield from self._devtools(page))
         if session is not None:
-            yield from self._in_every_frame(screenshots.FINISH_ANIMATIONS_JS)
+            yield from self.in_every_frame(screenshots.FINISH_ANIMATIONS_JS)
             reply = yield (lambda: session.send("Page.captureScreenshot",
                                                 screenshots.cdp_params(fmt)))
-            raw = base64.b64decode(_raised(reply)["data"])
+            raw = base64.b64decode(probes.reraise(reply)["data"])
         else:
             args = screenshots.playwright_params(fmt)
             if self.masked:
                 args.update(mask=probes.masks(page), mask_color="#222222")
-            raw = _raised((yield (lambda: page.screenshot(**args))))
+            raw = probes.reraise((yield (lambda: page.screenshot(**args))))
         shot = encode_shot(raw, _viewport(page), self.limit, fmt)
         # CSS pixels on both paths (CDP only at device scale 1): the page's size is raw's.
         self.encoding.learn(fmt, len(raw), shot.scale.page_width * shot.scale.page_height)
@@ -504,13 +504,6 @@ class PageComputer(ComputerState):
             if not self._inflight:
                 return
             self.page.wait_for_timeout(10)
-
-
-def _raised(value: Any) -> Any:
-    """A page call's result; probes receive failures as values, a screenshot's are raised."""
-    if isinstance(value, Exception):
-        raise value
-    return value
 
 
 def _viewport(page: Any) -> tuple[int, int] | None:

@@ -136,7 +136,12 @@ def differences(expected: dict[str, Any], found: dict[str, Any] | None) -> list[
 
 def evidence_changes(expected: list[str], found: list[str], limit: int = 12) -> list[str]:
     """The lines that differ between recorded and current page evidence, +/- prefixed."""
-    changes = [line for line in difflib.ndiff(expected, found) if line[:2] in ("- ", "+ ")]
-    if len(changes) > limit:
-        changes = [*changes[:limit], f"... and {len(changes) - limit} more"]
-    return changes
+    return limited([line for line in difflib.ndiff(expected, found)
+                    if line[:2] in ("- ", "+ ")], limit)
+
+
+def limited(lines: list[str], limit: int = 12) -> list[str]:
+    """At most `limit` lines of a difference, and how many more there were."""
+    if len(lines) > limit:
+        return [*lines[:limit], f"... and {len(lines) - limit} more"]
+    return lines

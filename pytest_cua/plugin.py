@@ -520,9 +520,8 @@ class SessionTotals:
 
     def __init__(self, trail_folder: Path | None = None, settings: Settings | None = None,
                  allure_dir: str | None = None) -> None:
-        # Named as the trail index names them; cache hits and misses beside them.
-        self.totals = {"tests": 0, **dict.fromkeys(trail_index.NUMBERS, 0),
-                       **dict.fromkeys((*cache.SOURCES, "cassettes"), 0)}
+        # Cache hits and misses; turns and tokens are summed from the rows (trail_index).
+        self.cassettes = {**dict.fromkeys(cache.SOURCES, 0), "cassettes": 0}
         self.trail_folder = trail_folder
         self.settings = settings or Settings()
         self.allure_dir = allure_dir
@@ -541,13 +540,10 @@ class SessionTotals:
             ).as_posix()
         self.rows.append(trail_index.entry(report.nodeid, outcome, trail, props,
                                            getattr(report, "cua_details", None)))
-        self.totals["tests"] += 1
-        for name in trail_index.NUMBERS:
-            self.totals[name] += self.rows[-1][name]
         if "cua_replayed" in props:
-            self.totals["cassettes"] += 1
+            self.cassettes["cassettes"] += 1
             for source in cache.SOURCES:
-                self.totals[source] += int(props[f"cua_{source}"])
+                self.cassettes[source] += int(props[f"cua_{source}"])
 
     def pytest_sessionfinish(self) -> None:
         trails = [row for row in self.rows if row["trail"]]
@@ -559,13 +555,13 @@ class SessionTotals:
             live.write_allure_categories(Path(self.allure_dir))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        t = self.totals
         if self.index is not None:
             terminalreporter.write_line(f"pytest-cua trail index: {self.index.as_uri()}")
-        if not t["tests"]:
+        if not self.rows:
             return
         terminalreporter.write_sep("-", "pytest-cua")
-        terminalreporter.write_line(trail_index.say_totals(t))
+        terminalreporter.write_line(trail_index.say_totals(trail_index.totals(self.rows)))
+        t = self.cassettes
         if t["cassettes"]:
             terminalreporter.write_line(
                 f"cassettes: {t['replayed']} steps replayed (cache hits), {t['live']} asked the "

@@ -54,13 +54,12 @@ class Reading:
                 if path not in cut and not path.startswith(prefixes)]
 
 
-def read(page: Any, marked: Sequence[str]) -> probes.Probe[Reading]:
-    """The page's evidence now, frames included, with the address it is on. Finite CSS
-    animations and transitions are shown at their end first, as screenshots show them:
-    a reading taken mid-fade is the page on its way, not where it is going."""
-    for frame in page.frames:
-        if not frame.is_detached():
-            yield (lambda f=frame: f.evaluate(screenshots.FINISH_ANIMATIONS_JS))
+def read(computer: Any, marked: Sequence[str]) -> probes.Probe[Reading]:
+    """The evidence of the executor's page now, frames included, with the address it is
+    on. Finite CSS animations and transitions are shown at their end first, as screenshots
+    show them: a reading taken mid-fade is the page on its way, not where it is going."""
+    yield from computer.in_every_frame(screenshots.FINISH_ANIMATIONS_JS)
+    page = computer.page
     seen = yield from probes.evidence(page.main_frame, marked)
     if seen["bad"]:
         raise CuaConfigError(
@@ -116,13 +115,7 @@ def change_differences(recorded: dict[str, list[str]], now: dict[str, list[str]]
         want, got = Counter(recorded.get(key) or []), Counter(now.get(key) or [])
         out += [missing + line for line in _in_order(recorded.get(key) or [], want - got)]
         out += [extra + line for line in _in_order(now.get(key) or [], got - want)]
-    return _limited(out)
-
-
-def _limited(lines: list[str]) -> list[str]:
-    if len(lines) > SHOWN_LIMIT:
-        return [*lines[:SHOWN_LIMIT], f"... and {len(lines) - SHOWN_LIMIT} more"]
-    return lines
+    return fingerprint.limited(out, SHOWN_LIMIT)
 
 
 def volatile_of(readings: Iterable[Reading | None]) -> dict[str, dict[str, Any]]:
@@ -193,7 +186,7 @@ class Replaying:
 
     def _reading_now(self) -> probes.Probe[Reading]:
         """The page's evidence, secret values redacted."""
-        reading = yield from read(self.computer.page, self._marked)
+        reading = yield from read(self.computer, self._marked)
         reading.lines = [self._redact(line) for line in reading.lines]
         return reading
 

@@ -1,7 +1,9 @@
-"""The page-side scripts shipped with the package (`pytest_cua/js/*.js`).
+"""The scripts and styles shipped with the package: the page-side scripts
+(`pytest_cua/js/*.js`) and the report viewer's (`pytest_cua/reporting/assets/`).
 
-They are JavaScript, so they live in .js files an editor and a linter can read; Python
-only joins them into the function bodies it hands to `evaluate`.
+They are JavaScript and CSS, so they live in files an editor and a linter can read; Python
+only joins the page-side ones into the function bodies it hands to `evaluate`, and puts
+the viewer's into the reports it writes.
 """
 
 from __future__ import annotations
@@ -11,6 +13,12 @@ from importlib import resources
 
 
 @cache
-def load(name: str) -> str:
-    """The text of `js/<name>`, read once."""
-    return resources.files(__package__).joinpath("js", name).read_text(encoding="utf-8")
+def load(name: str, folder: str = "js") -> str:
+    """The text of `<folder>/<name>` in the package, read once."""
+    return resources.files(__package__).joinpath(*folder.split("/"), name).read_text(
+        encoding="utf-8")
+
+
+def asset(name: str) -> str:
+    """A file of the report viewer (`reporting/assets/<name>`)."""
+    return load(name, "reporting/assets")

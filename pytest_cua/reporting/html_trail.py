@@ -13,18 +13,14 @@ from __future__ import annotations
 import base64
 import json
 from html import escape
-from importlib import resources
 from typing import Any
 
+from .. import scripts
 from ..trail import StepResult, Trail, TurnRecord
 from . import images
 
 SOURCES = {"live": "live", "replayed": "replayed", "healed": "healed",
            "mismatch": "replay mismatch"}
-
-
-def _asset(name: str) -> str:
-    return resources.files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
 
 
 def stored_image(turn: TurnRecord, fmt: str) -> tuple[bytes, str] | None:
@@ -141,11 +137,12 @@ def render_trail(trail: Trail, outcome: str = "", fmt: str = "webp") -> str:
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>CUA trail: {escape(trail.nodeid)}</title><style>{_asset('trail.css')}</style>"
+        f"<title>CUA trail: {escape(trail.nodeid)}</title>"
+        f"<style>{scripts.asset('trail.css')}</style>"
         f'</head><body><script type="application/json" id="cua-trail">'
         f"{json_for_script(trail_data(trail, outcome, fmt))}</script>"
-        f"<noscript>This trail is shown by a script; allow scripts for this file.</noscript>"
-        f"<script>{_asset('trail.js')}</script></body></html>"
+        "<noscript>This trail is shown by a script; allow scripts for this file.</noscript>"
+        f"<script>{scripts.asset('trail.js')}</script></body></html>"
     )
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .. import scripts
 from ..files import write_atomic
 
 INDEX_HTML, INDEX_JSON = "index.html", "index.json"
@@ -111,7 +111,7 @@ def render(rows: list[dict], summed: Mapping[str, int], title: str) -> str:
         for name in ("passed", "failed", "error", "skipped"))
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{_asset('index.css')}</style></head><body>"
+        f"<style>{scripts.asset('index.css')}</style></head><body>"
         f"<h1>{html.escape(title)}</h1><p>{summed['tests']} trails, {summed['model_turns']} "
         f"model turns, {summed['replayed_turns']} replayed turns, {summed['input_tokens']} "
         f"input / {summed['output_tokens']} output tokens</p>"
@@ -123,9 +123,4 @@ def render(rows: list[dict], summed: Mapping[str, int], title: str) -> str:
         f'outcome</th><th data-kind="number">duration</th>{heads}<th data-kind="text">model'
         f"</th></tr></thead><tbody>{''.join(body)}</tbody><tfoot><tr><td>total "
         f"({summed['tests']})</td><td></td><td></td>{foot}<td></td></tr></tfoot></table>"
-        f"<script>{_asset('index.js')}</script></body></html>")
-
-
-def _asset(name: str) -> str:
-    return resources.files("pytest_cua.reporting").joinpath("assets", name).read_text(
-        encoding="utf-8")
+        f"<script>{scripts.asset('index.js')}</script></body></html>")
