@@ -278,6 +278,15 @@ def test_strict_replay_calls_each_variant_right(tasks, where):
     assert all(called_right.values()), called_right
 
 
+def test_content_faded_out_to_nothing_is_a_change(tasks):
+    write_app(tasks, "top")
+    run(tasks, "record").assert_outcomes(passed=1)
+    write_app(tasks, "top", css="footer {opacity:0}")  # its text is there, nobody sees it
+    result = run(tasks, "replay")
+    result.assert_outcomes(failed=1)
+    assert "- 0 tasks left" in failure_of(result)
+
+
 def test_a_mismatch_shows_the_page_the_replay_found(tasks):
     write_app(tasks, "top")
     run(tasks, "record").assert_outcomes(passed=1)

@@ -32,9 +32,17 @@ const background = el => {  // the colour behind the element: its own or an ance
   }
   return 'rgb(255, 255, 255)';
 };
-const opacity = el => { let o = 1;
-  for (let e = el; e && e.nodeType === 1; e = up(e)) o *= parseFloat(css(e).opacity) || 1;
-  return Math.round(o * 10) / 10; };
+// The opacity an element is drawn with: its own times its ancestors' (0 hides it), each
+// element's worked out once per reading.
+const opacities = new Map();
+const drawnOpacity = el => {
+  if (!el || el.nodeType !== 1) return 1;
+  if (!opacities.has(el)) {
+    const own = parseFloat(css(el).opacity);
+    opacities.set(el, (Number.isNaN(own) ? 1 : own) * drawnOpacity(up(el)));
+  }
+  return opacities.get(el); };
+const opacity = el => Math.round(drawnOpacity(el) * 10) / 10;
 const decorations = el => { const found = new Set();
   for (let e = el; e && e.nodeType === 1; e = up(e)) {
     const line = css(e).textDecorationLine || '';
