@@ -13,18 +13,20 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, replace
 from typing import Any, Protocol
 
-from . import dialogs, probes, providers, uploads
+from . import dialogs, pricing, probes, providers, uploads
 from .actions import ActionError, Scale, describe
 from .cache import RecordedStep, Tape
 from .computer import PageComputer
 from .errors import (
     CuaCheckFailed,
+    CuaConfigError,
     CuaDomainBlocked,
     CuaMaxStepsExceeded,
     CuaSafetyCheckFailed,
     CuaStepFailed,
 )
 from .loop import Conversation, Execute, Finish, Image, Send
+from .quota import Quota, requesting
 from .replay import Replaying
 from .screenshots import Shot
 from .settings import Settings
@@ -63,8 +65,10 @@ class AgentCore(Replaying):
         secrets: Mapping[str, str] | None = None,
         files: Iterable[str | os.PathLike[str]] = (),
         budget: Any = None,
+        quota: Quota | None = None,
     ) -> None:
         self.client = client
+        self.quota = quota if quota is not None else Quota()  # paces and retries requests
         self.files = list(files)  # offered to every step (the cua_files fixture)
         self.tape = tape
         self.secrets: dict[str, str] = dict(secrets or {})
@@ -81,6 +85,7 @@ class AgentCore(Replaying):
             page, limit=self.dialect.screenshot_limit, image_format=settings.screenshot_format)
         self.trail = trail if trail is not None else Trail()
         self.trail.model, self.trail.variant = self.dialect.model, self.dialect.tool
+        self.price = pricing.price_of(self.dialect.model, pricing.table(settings.prices))
         self.observers = list(observers)
         # A native dialog opened by an action is answered while that action waits (see
         # `dialogs`); these carry what happened there back to the step's driver.
@@ -175,8 +180,21 @@ class AgentCore(Replaying):
     def _start_request(self, step: StepResult, shot: Shot) -> TurnRecord:
         turn = self._new_turn(step, shot)
         if self.budget is not None:
+            if self.budget.max_cost and self.price is None:
+                raise CuaConfigError(
+                    f"--cua-max-cost needs the price of model {self.dialect.model!r}, which "
+                    "pytest-cua does not know: give it with --cua-price "
+                    f"'{self.dialect.model}=INPUT,CACHED_INPUT,OUTPUT' (US dollars per "
+                    "million tokens)")
             self.budget.spend()
         return turn
+
+    def _requesting(self, send: Callable[[Any, dict], Any], request: dict,
+                    sleep: Callable[[float], Any]) -> probes.Probe[Any]:
+        """One model request under the provider's quota, retried as its faults allow: a
+        probe of sleeps and the send, for `probes.run` or `probes.arun`."""
+        return requesting(lambda: send(self.client, request), sleep, self.quota,
+                          self.settings.timeout)
 
     def _secret_typing(self, action: dict) -> tuple[dict, bool]:
         """The action to run, with secret placeholders revealed, and whether it holds one."""
@@ -232,8 +250,8 @@ class AgentCore(Replaying):
     def _answer_dialog(self, info: dialogs.DialogInfo) -> Any:  # pragma: no cover
         raise NotImplementedError  # each driver's own: it waits for the model its way
 
-    def _dialog_turns(self, info: dialogs.DialogInfo,
-                      send: Callable[[Any, dict], Any]) -> probes.Probe[dialogs.Answer]:
+    def _dialog_turns(self, info: dialogs.DialogInfo, send: Callable[[Any, dict], Any],
+                      sleep: Callable[[float], Any]) -> probes.Probe[dialogs.Answer]:
         """The model answers a dialog: the running computer call is answered with a picture
         of it, and the model's next actions are read against it until one answers it (in a
         replay, the cassette answers). Yields the model requests as calls of `send` (the
@@ -254,8 +272,8 @@ class AgentCore(Replaying):
                 self._announce(step)
             if isinstance(decision, Send):
                 turn = self._start_request(step, shot)
-                response = yield (lambda r=decision.request: send(self.client, r))
-                decision = self.conversation.receive(probes.reraise(response))
+                response = yield from self._requesting(send, decision.request, sleep)
+                decision = self.conversation.receive(response)
                 self._record_response(turn, decision)
             elif isinstance(decision, Execute):
                 reading = dialogs.read(decision.actions, info, parts, typed)
@@ -318,6 +336,14 @@ class AgentCore(Replaying):
         turn.messages = list(model_turn.messages)
         turn.input_tokens, turn.output_tokens = model_turn.input_tokens, model_turn.output_tokens
         turn.cached_tokens = model_turn.cached_tokens
+        self.quota.used(turn.input_tokens + turn.output_tokens)
+        if self.price is not None:
+            turn.cost_usd = self.price.cost(turn.input_tokens, turn.cached_tokens,
+                                            turn.output_tokens)
+            if self.budget is not None:
+                self.budget.charge(turn.cost_usd)
+        elif turn.input_tokens or turn.output_tokens:
+            turn.cost_usd = None  # tokens were used at a price nobody gave
         turn.function_calls = [
             {"name": c.name, "arguments": c.arguments} for c in model_turn.function_calls
         ]
@@ -406,7 +432,7 @@ class CuaAgent(AgentCore):
     def _answer_dialog(self, info: dialogs.DialogInfo) -> dialogs.Answer:
         """Called by the executor while the action that opened a dialog waits."""
         try:
-            return probes.run(self._dialog_turns(info, self.dialect.create))
+            return probes.run(self._dialog_turns(info, self.dialect.create, time.sleep))
         except BaseException as exc:  # the page must not stay frozen
             return self._dialog_failed(exc)
 
@@ -452,7 +478,8 @@ class CuaAgent(AgentCore):
                 self._announce(step)
             if isinstance(decision, Send):
                 turn = self._start_request(step, shot)
-                response = self.dialect.create(self.client, decision.request)
+                response = probes.run(self._requesting(self.dialect.create, decision.request,
+                                                       time.sleep))
                 decision = self.conversation.receive(response)
                 self._record_response(turn, decision)
             elif isinstance(decision, Execute):

@@ -8,6 +8,7 @@ record and replay the same way as for the sync agent, through the same code.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterable, Mapping
 
@@ -79,7 +80,8 @@ class AsyncCuaAgent(AgentCore):
                 self._announce(step)
             if isinstance(decision, Send):
                 turn = self._start_request(step, shot)
-                response = await self.dialect.acreate(self.client, decision.request)
+                response = await probes.arun(self._requesting(self.dialect.acreate,
+                                                              decision.request, asyncio.sleep))
                 decision = self.conversation.receive(response)
                 self._record_response(turn, decision)
             elif isinstance(decision, Execute):
@@ -125,7 +127,8 @@ class AsyncCuaAgent(AgentCore):
     async def _answer_dialog(self, info: dialogs.DialogInfo) -> dialogs.Answer:
         """Called by the executor while the action that opened a dialog waits."""
         try:
-            return await probes.arun(self._dialog_turns(info, self.dialect.acreate))
+            return await probes.arun(self._dialog_turns(info, self.dialect.acreate,
+                                                        asyncio.sleep))
         except BaseException as exc:  # the page must not stay frozen
             return self._dialog_failed(exc)
 

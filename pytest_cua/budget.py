@@ -1,7 +1,9 @@
-"""A session-wide budget of model turns, shared by every xdist worker through one file.
+"""Session-wide budgets, shared by every xdist worker: model turns and money.
 
-The controller (or a plain run) creates the file and hands its path to workers; each model
-turn takes one unit under an exclusive file lock, so the count is exact across processes.
+Each model turn takes one unit before it is sent, and its cost is added when the reply says
+what it used (`shared.locked`), so the counts are exact across processes. A money budget
+stops the next request once the spent amount reaches it: the request that crosses it was
+already paid for.
 """
 
 from __future__ import annotations
@@ -10,41 +12,45 @@ import contextlib
 import os
 from pathlib import Path
 
+from . import shared
 from .errors import CuaBudgetExceeded
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: counted without a lock
-    fcntl = None  # type: ignore[assignment]
+from .pricing import dollars
 
 
 class Budget:
-    def __init__(self, path: Path, limit: int) -> None:
+    def __init__(self, path: Path, limit: int = 0, max_cost: float = 0.0) -> None:
         self.path = path
         self.limit = limit
+        self.max_cost = max_cost
 
     def spend(self) -> int:
         """Take one model turn; CuaBudgetExceeded when none is left. Returns turns used."""
-        with open(self.path, "a+", encoding="ascii") as handle:
-            if fcntl is not None:
-                fcntl.flock(handle, fcntl.LOCK_EX)
-            handle.seek(0)
-            used = int(handle.read().strip() or 0)
-            if used >= self.limit:
+        with shared.locked(self.path) as state:
+            used, cost = int(state.get("turns", 0)), float(state.get("cost", 0.0))
+            if self.limit and used >= self.limit:
                 raise CuaBudgetExceeded(
                     f"the session's model-turn budget is spent: {used} of {self.limit} turns "
                     "(--cua-max-turns-total) used by earlier steps; this step was not sent. "
                     "Raise the limit or run fewer tests")
-            handle.seek(0)
-            handle.truncate()
-            handle.write(str(used + 1))
-            handle.flush()
+            if self.max_cost and cost >= self.max_cost:
+                raise CuaBudgetExceeded(
+                    f"the session's money budget is spent: {dollars(cost)} of "
+                    f"{dollars(self.max_cost)} (--cua-max-cost) used by earlier model turns; "
+                    "this step was not sent. Raise the limit or run fewer tests")
+            state["turns"] = used + 1
             return used + 1
 
+    def charge(self, cost: float) -> None:
+        """Add what a turn cost, once its reply says how many tokens it used."""
+        if cost:
+            with shared.locked(self.path) as state:
+                state["cost"] = float(state.get("cost", 0.0)) + cost
+
     def used(self) -> int:
-        with contextlib.suppress(FileNotFoundError, ValueError):
-            return int(self.path.read_text().strip() or 0)
-        return 0
+        return int(shared.read(self.path).get("turns", 0))
+
+    def spent(self) -> float:
+        return float(shared.read(self.path).get("cost", 0.0))
 
     def remove(self) -> None:
         with contextlib.suppress(FileNotFoundError):

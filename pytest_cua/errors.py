@@ -75,12 +75,22 @@ class CuaProviderError(CuaError):
     a test report); `status` and `request_id` are what a support ticket needs.
     """
 
+    # What the fault means for a retry: "rate" (a quota's rate: wait and retry, every
+    # worker of the run waits too), "spent" (the account's quota or credit is used up:
+    # fail fast), "transient" (5xx, overloaded, cut connection: a few retries), "fatal".
+    KINDS = ("rate", "spent", "transient", "fatal")
+
     def __init__(self, message: str, *, status: int | None = None,
-                 request_id: str | None = None, sdk_error: BaseException | None = None) -> None:
+                 request_id: str | None = None, sdk_error: BaseException | None = None,
+                 kind: str = "fatal", retry_after: float | None = None,
+                 limits: dict[str, float] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.request_id = request_id
         self.sdk_error = sdk_error
+        self.kind = kind
+        self.retry_after = retry_after  # seconds the service asked us to wait, if it said
+        self.limits = dict(limits or {})  # requests/tokens per minute its headers declared
 
 
 class CuaConfigError(CuaError):

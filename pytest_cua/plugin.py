@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import inspect
 import os
+import shutil
 import tempfile
 import traceback
 import urllib.parse
@@ -21,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from . import cache, domains, providers, replay, screenshots, yamltests
+from . import cache, domains, providers, quota, replay, screenshots, yamltests
 from .agent import CuaAgent
 from .async_agent import AsyncCuaAgent
 from .budget import Budget
@@ -48,6 +50,8 @@ _SETTINGS_KEY = pytest.StashKey[Settings]()
 _TAPE_KEY = pytest.StashKey[cache.Tape]()
 _PASSED_KEY = pytest.StashKey[bool]()
 _BUDGET_KEY = pytest.StashKey[Budget]()
+_RUN_KEY = pytest.StashKey[Path]()  # the run's shared folder (budgets, quotas)
+_QUOTAS_KEY = pytest.StashKey[dict]()
 _ATTEMPT_KEY = pytest.StashKey[int]()
 _OUTPUT_KEY = pytest.StashKey[str]()
 INFRASTRUCTURE_ERRORS = (CuaProviderError, CuaConfigError, CuaCassetteError,
@@ -87,6 +91,13 @@ _HELP = {
                       "reports a mismatch (default 5)",
     "volatile": "CSS selector of content that changes by itself, left out of replay "
                 "comparisons (repeatable)",
+    "requests_per_minute": "the provider's request quota (per endpoint and model), shared by "
+                           "every xdist worker so nothing is refused; 0 learns it from 429s",
+    "tokens_per_minute": "the provider's token quota (per endpoint and model), shared by "
+                         "every xdist worker",
+    "max_cost": "US dollars the run may spend on model turns, shared by every xdist worker",
+    "prices": "MODEL=INPUT,CACHED_INPUT,OUTPUT in US dollars per million tokens, over the "
+              "built-in prices (repeatable)",
 }
 _CHOICES = {"provider": PROVIDERS, "tool": TOOLS, "cache": CACHE_MODES, "history": HISTORY_MODES,
             "report_images": REPORT_IMAGES, "screenshot_format": screenshots.FORMATS}
@@ -123,21 +134,23 @@ def pytest_configure(config: pytest.Config) -> None:
         session_settings = resolve(cli=cli, ini=ini, env=os.environ)
     except SettingError as exc:
         raise pytest.UsageError(f"pytest-cua: {exc}") from None
-    limit = session_settings.max_turns_total
     config.stash[_CLIENTS_KEY] = {}
+    config.stash[_QUOTAS_KEY] = {}
     workerinput = getattr(config, "workerinput", None)
     if workerinput is None:  # the xdist controller or a plain run reports and owns the budget
         trails = session_settings.trail_dir
-        config.pluginmanager.register(
-            SessionTotals(artifacts.trail_folder(config, trails) if trails else None,
-                          session_settings, getattr(config.option, "allure_report_dir", None)),
-            "cua_session_totals")
-        if limit:
-            handle, path = tempfile.mkstemp(prefix="pytest-cua-budget-", suffix=".count")
-            os.close(handle)
-            config.stash[_BUDGET_KEY] = Budget(Path(path), limit)
-    elif limit and workerinput.get("cua_budget"):
-        config.stash[_BUDGET_KEY] = Budget(Path(workerinput["cua_budget"]), limit)
+        totals = SessionTotals(artifacts.trail_folder(config, trails) if trails else None,
+                               session_settings, getattr(config.option, "allure_report_dir", None))
+        config.pluginmanager.register(totals, "cua_session_totals")
+        # What the workers share: budgets and the provider's quota state (see `shared`).
+        config.stash[_RUN_KEY] = totals.run_folder = Path(
+            tempfile.mkdtemp(prefix="pytest-cua-run-"))
+    else:
+        config.stash[_RUN_KEY] = Path(workerinput["cua_run"])
+    if session_settings.max_turns_total or session_settings.max_cost:
+        config.stash[_BUDGET_KEY] = Budget(config.stash[_RUN_KEY] / "budget.json",
+                                           session_settings.max_turns_total,
+                                           session_settings.max_cost)
 
 
 ASYNCIO_LOOP_SCOPE = "asyncio_default_fixture_loop_scope"
@@ -172,16 +185,14 @@ def pytest_configure_junit(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """xdist: every worker counts model turns in the controller's budget file."""
-    budget = node.config.stash.get(_BUDGET_KEY, None)
-    if budget is not None:
-        node.workerinput["cua_budget"] = str(budget.path)
+    """xdist: every worker shares the controller's budgets and quota state."""
+    node.workerinput["cua_run"] = str(node.config.stash[_RUN_KEY])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    budget = config.stash.get(_BUDGET_KEY, None)
-    if budget is not None and not hasattr(config, "workerinput"):
-        budget.remove()
+    folder = config.stash.get(_RUN_KEY, None)
+    if folder is not None and not hasattr(config, "workerinput"):
+        shutil.rmtree(folder, ignore_errors=True)
     for client in config.stash.get(_CLIENTS_KEY, {}).values():
         close = getattr(client, "close", None)
         if close is not None:
@@ -271,6 +282,19 @@ def cua_client(request: pytest.FixtureRequest, cua_settings: Settings,
     return build()
 
 
+def _quota_for(config: pytest.Config, settings: Settings) -> quota.Quota:
+    """The quota of the test's provider configuration (service, endpoint, key, model: what
+    a service counts a quota for), its state shared by every worker of the run."""
+    key = providers.quota_key(settings, os.environ)
+    quotas = config.stash[_QUOTAS_KEY]
+    if key not in quotas:
+        digest = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+        quotas[key] = quota.Quota(config.stash[_RUN_KEY] / f"quota-{digest}.json",
+                            requests_per_minute=settings.requests_per_minute,
+                            tokens_per_minute=settings.tokens_per_minute)
+    return quotas[key]
+
+
 def cache_dir(config: pytest.Config, settings: Settings) -> Path:
     """The cassette folder: `cache_dir` relative to the rootdir."""
     return config.rootpath / settings.cache_dir
@@ -310,6 +334,7 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
     item.stash[_OUTPUT_KEY] = output_path
     async_clients: list[Any] = []
     budget = request.config.stash.get(_BUDGET_KEY, None)
+    pace = _quota_for(request.config, cua_settings)
 
     def tape_for(page: Any) -> cache.Tape | None:
         """The test's cassette, opened for its first agent and shared by the others: its
@@ -341,10 +366,12 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
             client = providers.LazyClient(build) if cua_settings.cache in ("auto", "replay") \
                 else build()
             agent = AsyncCuaAgent(page, client, cua_settings, trail=trail, tape=tape,
-                                  secrets=cua_secrets, files=cua_files, budget=budget)
+                                  secrets=cua_secrets, files=cua_files, budget=budget,
+                             quota=pace)
         else:
             agent = CuaAgent(page, cua_client, cua_settings, trail=trail, tape=tape,
-                             secrets=cua_secrets, files=cua_files, budget=budget)
+                             secrets=cua_secrets, files=cua_files, budget=budget,
+                             quota=pace)
         # Downloads an action starts are kept beside pytest-playwright's other artifacts.
         agent.computer.download_dir = Path(output_path)
         if cua_settings.allowed_domains:
@@ -468,6 +495,8 @@ def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) ->
         ("cua_replayed_turns", trail.replayed_turns),
         ("cua_input_tokens", trail.input_tokens),
         ("cua_output_tokens", trail.output_tokens),
+        # US dollars, or "unknown" when the model has no price (never a made-up one)
+        ("cua_cost_usd", "unknown" if trail.cost_usd is None else f"{trail.cost_usd:.6f}"),
         ("cua_model", trail.model),
     ]
     if trail.cached_tokens:
@@ -527,6 +556,7 @@ class SessionTotals:
         self.allure_dir = allure_dir
         self.rows: list[dict] = []  # every test with CUA steps, for the summary
         self.index: Path | None = None
+        self.run_folder: Path | None = None  # the quotas' shared state
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(p for p in report.user_properties if isinstance(p, tuple) and len(p) == 2)
@@ -561,6 +591,8 @@ class SessionTotals:
             return
         terminalreporter.write_sep("-", "pytest-cua")
         terminalreporter.write_line(trail_index.say_totals(trail_index.totals(self.rows)))
+        for line in quota.run_lines(self.run_folder) if self.run_folder else ():
+            terminalreporter.write_line(line)
         t = self.cassettes
         if t["cassettes"]:
             terminalreporter.write_line(

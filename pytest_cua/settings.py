@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import safety, screenshots
+from . import pricing, safety, screenshots
 
 PROVIDERS = ("auto", "openai", "azure", "anthropic", "gemini")
 TOOLS = ("auto", "preview", "ga", "computer_20250124", "computer_20251124",
@@ -49,6 +49,10 @@ class Settings:
     trail_url: str | None = None  # where the trail folder is published, for links
     replay_timeout: float = 5.0  # seconds a replay waits for an element or an outcome
     volatile: tuple[str, ...] = ()  # CSS selectors of content left out of replay comparisons
+    requests_per_minute: float = 0.0  # the provider's quota, shared by every worker (0: learn)
+    tokens_per_minute: float = 0.0
+    max_cost: float = 0.0  # US dollars the run may spend on model turns (0: no limit)
+    prices: tuple[str, ...] = ()  # MODEL=INPUT,CACHED,OUTPUT lines over the built-in prices
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -87,6 +91,19 @@ def _positive_float(value: Any) -> float:
     if number <= 0:
         raise ValueError(f"expected a positive number of seconds, got {value!r}")
     return number
+
+
+def _rate(wanted: str) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        try:
+            number = float(str(value).strip().removeprefix("$"))
+        except ValueError:
+            number = -1.0
+        if number < 0 or number != number:
+            raise ValueError(f"expected {wanted} (0 for none), got {value!r}")
+        return number
+
+    return parse
 
 
 def _text(value: Any) -> str:
@@ -191,8 +208,15 @@ SPECS: tuple[Spec, ...] = (
          "CUA_REPLAY_TIMEOUT", marker=True),
     Spec("volatile", _selectors, "--cua-volatile", "cua_volatile", "CUA_VOLATILE",
          marker=True),
+    Spec("requests_per_minute", _rate("requests per minute"), "--cua-requests-per-minute",
+         "cua_requests_per_minute", "CUA_REQUESTS_PER_MINUTE"),
+    Spec("tokens_per_minute", _rate("tokens per minute"), "--cua-tokens-per-minute",
+         "cua_tokens_per_minute", "CUA_TOKENS_PER_MINUTE"),
+    Spec("max_cost", _rate("an amount of US dollars"), "--cua-max-cost", "cua_max_cost",
+         "CUA_MAX_COST"),
+    Spec("prices", pricing.parse_lines, "--cua-price", "cua_prices", "CUA_PRICES"),
 )
-LIST_SPECS = ("allowed_domains", "volatile")  # repeatable options, linelist ini values
+LIST_SPECS = ("allowed_domains", "volatile", "prices")  # repeatable options, linelist ini values
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 MARKER_KEYS = tuple(spec.name for spec in SPECS if spec.marker)
 

@@ -43,6 +43,7 @@ class TurnRecord:
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0  # of the input, read from the provider's prompt cache
+    cost_usd: float | None = 0.0  # what the turn cost; None: used tokens at an unknown price
     replayed: bool = False  # run from a cassette: no model request was made for it
     announced: bool = field(default=False, repr=False, compare=False)
     rendered: dict = field(default_factory=dict, repr=False, compare=False)  # report images
@@ -107,6 +108,11 @@ class StepResult:
     def output_tokens(self) -> int:
         return sum(t.output_tokens for t in self.turns)
 
+    @property
+    def cost_usd(self) -> float | None:
+        """What the step's model turns cost; None when a turn's price is unknown."""
+        return _total(t for t in self.turns if not t.replayed)
+
     def finish(self, outcome: str, passed: bool, reason: str = "",
                answer: str | None = None) -> None:
         self.outcome, self.passed, self.reason, self.answer = outcome, passed, reason, answer
@@ -155,3 +161,14 @@ class Trail:
     @property
     def output_tokens(self) -> int:
         return sum(s.output_tokens for s in self.steps)
+
+    @property
+    def cost_usd(self) -> float | None:
+        """What the test's model turns cost; None when a turn's price is unknown."""
+        return _total(t for s in self.steps for t in s.turns if not t.replayed)
+
+
+def _total(turns: Any) -> float | None:
+    """The turns' summed cost: 0 for none, None when any turn's price is unknown."""
+    costs = [t.cost_usd for t in turns]
+    return None if any(c is None for c in costs) else sum(costs)

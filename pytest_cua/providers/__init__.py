@@ -24,10 +24,20 @@ from .openai import (
     provider_error,
 )
 
-__all__ = ["AZURE_SCOPE", "DEFAULT_AZURE_API_VERSION", "Dialect", "LazyClient",
-           "build_client", "client_key",
-           "default_model", "describe_error", "dialect_for", "provider_error",
-           "resolve_provider"]
+__all__ = [
+    "AZURE_SCOPE",
+    "DEFAULT_AZURE_API_VERSION",
+    "Dialect",
+    "LazyClient",
+    "build_client",
+    "client_key",
+    "default_model",
+    "describe_error",
+    "dialect_for",
+    "provider_error",
+    "quota_key",
+    "resolve_provider",
+]
 
 DEFAULT_MODELS = {"openai": DEFAULT_MODEL, "azure": DEFAULT_MODEL,
                   "anthropic": anthropic_dialect.DEFAULT_MODEL,
@@ -97,6 +107,16 @@ def client_key(settings: Settings, env: Mapping[str, str]) -> tuple:
     names = (*openai_dialect.OPENAI_VARS, *anthropic_dialect.ANTHROPIC_VARS,
              *gemini_dialect.GEMINI_VARS)
     return (resolve_provider(settings, env), settings.timeout, *(env.get(n) for n in names))
+
+
+def quota_key(settings: Settings, env: Mapping[str, str]) -> tuple:
+    """What a service counts one quota for: the account (its key, Azure's resource, the
+    Vertex project) and the model (OpenAI's limits are per model, Azure's per deployment),
+    not the address it is reached at (a proxy or gateway in front of it changes nothing)."""
+    names = (*openai_dialect.OPENAI_VARS, *anthropic_dialect.ANTHROPIC_VARS,
+             *gemini_dialect.GEMINI_VARS)
+    account = tuple(env.get(n) for n in names if not n.endswith("_BASE_URL"))
+    return (resolve_provider(settings, env), *account, model_for(settings, env))
 
 
 def build_client(settings: Settings, env: Mapping[str, str], credential: Any = None, *,

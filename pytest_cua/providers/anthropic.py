@@ -20,7 +20,17 @@ from typing import Any
 
 from ..errors import CuaConfigError, CuaProviderError
 from ..settings import Settings
-from .base import INSTRUCTIONS, OUR_TOOLS, ComputerCall, FunctionCall, Image, ModelTurn, step_text
+from .base import (
+    INSTRUCTIONS,
+    MAX_RETRIES,
+    OUR_TOOLS,
+    ComputerCall,
+    FunctionCall,
+    Image,
+    ModelTurn,
+    provider_fault,
+    step_text,
+)
 
 BETAS = {"computer_20250124": "computer-use-2025-01-24",
          "computer_20251124": "computer-use-2025-11-24"}
@@ -34,7 +44,6 @@ SCREENSHOT_LIMIT = (1280, 800)
 KEEP_IMAGES = 3  # screenshots kept as images in a request, newest first (the vendor's loops)
 MAX_TOKENS = 4096
 SCROLL_PIXELS = 100  # one wheel click
-MAX_RETRIES = 2
 OMITTED = "(an earlier screenshot, left out to keep the request small)"
 
 
@@ -322,7 +331,7 @@ def build_client(settings: Settings, env: Mapping[str, str], *,
             "proxy), or run from recorded cassettes with --cua-cache=replay")
     cls = anthropic.AsyncAnthropic if asynchronous else anthropic.Anthropic
     return cls(api_key=key, base_url=env.get("ANTHROPIC_BASE_URL") or None,
-               timeout=settings.timeout, max_retries=MAX_RETRIES)
+               timeout=settings.timeout, max_retries=0)  # retried by `quota`
 
 
 def _sdk_errors() -> tuple[type[BaseException], ...]:
@@ -346,7 +355,9 @@ def provider_error(exc: BaseException) -> CuaProviderError:
     elif isinstance(exc, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
         text = f"the model service refused the credentials ({status}){suffix}; check the key"
     elif isinstance(exc, anthropic.RateLimitError):
-        text = f"rate limited by the model service (429) after {MAX_RETRIES} retries{suffix}"
+        body = getattr(exc, "body", None)
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+        text = f"the model service answered 429{suffix}: {error.get('message') or exc}"
     elif isinstance(exc, anthropic.APIStatusError):
         body = getattr(exc, "body", None)
         error = body.get("error", {}) if isinstance(body, dict) else {}
@@ -358,4 +369,7 @@ def provider_error(exc: BaseException) -> CuaProviderError:
                                        if status and status >= 500 else ""))
     else:
         text = f"malformed response from the model service{suffix}: {exc}"
-    return CuaProviderError(text, status=status, request_id=request_id, sdk_error=exc)
+    response = getattr(exc, "response", None)
+    return provider_fault(text, exc, status=status, headers=getattr(response, "headers", None),
+                          body=getattr(exc, "body", None), request_id=request_id,
+                          transport=isinstance(exc, anthropic.APIConnectionError))

@@ -20,7 +20,17 @@ from typing import Any
 
 from ..errors import CuaConfigError, CuaProviderError
 from ..settings import Settings
-from .base import INSTRUCTIONS, OUR_TOOLS, ComputerCall, FunctionCall, Image, ModelTurn, step_text
+from .base import (
+    INSTRUCTIONS,
+    MAX_RETRIES,
+    OUR_TOOLS,
+    ComputerCall,
+    FunctionCall,
+    Image,
+    ModelTurn,
+    provider_fault,
+    step_text,
+)
 
 TOOL = "computer_use_browser"
 DEFAULT_MODEL = "gemini-3-flash-preview"
@@ -36,7 +46,6 @@ SCROLL_MAGNITUDE = 800  # scroll_at's default, in grid units
 REFUSALS = ("SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII",
             "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "MODEL_ARMOR")
 OMITTED = "(an earlier screenshot, left out to keep the request small)"
-MAX_RETRIES = 2
 
 
 def tool_for_model(model: str) -> str:
@@ -288,7 +297,7 @@ def build_client(settings: Settings, env: Mapping[str, str], *,
             "--cua-cache=replay")
     options = types.HttpOptions(timeout=int(settings.timeout * 1000),
                                 base_url=env.get("GOOGLE_GEMINI_BASE_URL") or None,
-                                retry_options=types.HttpRetryOptions(attempts=MAX_RETRIES + 1))
+                                retry_options=types.HttpRetryOptions(attempts=1))  # `quota` retries
     if vertex:
         client = genai.Client(vertexai=True, project=env.get("GOOGLE_CLOUD_PROJECT"),
                               location=env.get("GOOGLE_CLOUD_LOCATION"), http_options=options)
@@ -330,5 +339,7 @@ def provider_error(exc: BaseException) -> CuaProviderError:
                    "the app under test; rerun later" if status >= 500 else ""))
     else:
         text = f"malformed response from the model service{suffix}: {exc}"
-    return CuaProviderError(text, status=status if isinstance(status, int) else None,
-                            request_id=request_id, sdk_error=exc)
+    return provider_fault(text, exc, status=status if isinstance(status, int) else None,
+                          headers=headers, body=getattr(exc, "details", None),
+                          request_id=request_id,
+                          transport=isinstance(exc, (OSError, *_transport_errors())))

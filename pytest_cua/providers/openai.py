@@ -14,11 +14,18 @@ from typing import Any
 from ..errors import CuaConfigError, CuaProviderError
 from ..settings import Settings
 from . import responses as protocol
-from .base import INSTRUCTIONS, ComputerCall, FunctionCall, Image, ModelTurn
+from .base import (
+    INSTRUCTIONS,
+    MAX_RETRIES,
+    ComputerCall,
+    FunctionCall,
+    Image,
+    ModelTurn,
+    provider_fault,
+)
 
 AZURE_SCOPE = "https://cognitiveservices.azure.com/.default"
 DEFAULT_AZURE_API_VERSION = "2025-03-01-preview"
-MAX_RETRIES = 2
 
 
 VARIANTS = ("preview", "ga")
@@ -123,7 +130,8 @@ def build_client(settings: Settings, env: Mapping[str, str],
     from . import resolve_provider
 
     provider = resolve_provider(settings, env)
-    common: dict[str, Any] = {"timeout": settings.timeout, "max_retries": MAX_RETRIES}
+    # Retries are ours (`quota`): the same for every vendor, and a 429 holds every worker.
+    common: dict[str, Any] = {"timeout": settings.timeout, "max_retries": 0}
     if provider == "openai":
         key = env.get("OPENAI_API_KEY")
         if not key:
@@ -185,7 +193,7 @@ def describe_error(exc: BaseException) -> str:
         return f"the model service refused the credentials ({exc.status_code}){suffix}; " \
                "check the API key or Entra ID role"
     if isinstance(exc, openai.RateLimitError):
-        return f"rate limited by the model service (429) after {MAX_RETRIES} retries{suffix}"
+        return f"the model service answered 429{suffix}: {_message(exc)}"
     if isinstance(exc, openai.NotFoundError):
         return f"model or deployment not found (404){suffix}: {_message(exc)}; check --cua-model"
     if isinstance(exc, openai.APIStatusError):
@@ -216,6 +224,12 @@ def _sdk_errors() -> tuple[type[BaseException], ...]:
 def provider_error(exc: BaseException) -> CuaProviderError:
     """The SDK's exception as the test should read it: fault, status, request id, advice;
     without the SDK's frames or the request (screenshots included) that it carries."""
-    return CuaProviderError(describe_error(exc), status=getattr(exc, "status_code", None),
-                            request_id=getattr(exc, "request_id", None), sdk_error=exc)
+    import openai
+
+    response = getattr(exc, "response", None)
+    return provider_fault(describe_error(exc), exc, status=getattr(exc, "status_code", None),
+                          headers=getattr(response, "headers", None),
+                          body=getattr(exc, "body", None),
+                          request_id=getattr(exc, "request_id", None),
+                          transport=isinstance(exc, openai.APIConnectionError))
 

@@ -16,6 +16,7 @@ from html import escape
 from typing import Any
 
 from .. import scripts
+from ..pricing import dollars
 from ..trail import StepResult, Trail, TurnRecord
 from . import images
 
@@ -65,6 +66,14 @@ def _cached(tokens: int) -> str:
     return f" ({tokens} from the prompt cache)" if tokens else ""
 
 
+def cost(record: TurnRecord | StepResult | Trail) -> str:
+    """What a turn, step or test cost, as reports show it: free when nothing was asked of
+    the model (replayed), "price unknown" when the model has none."""
+    if isinstance(record, TurnRecord) and record.replayed:
+        return "$0 (replayed)"
+    return dollars(record.cost_usd)
+
+
 def turn_summary(turn: TurnRecord) -> str:
     """What the model did in a turn, in one line."""
     parts = [a.description for a in turn.actions]
@@ -104,7 +113,7 @@ def _turn_data(turn: TurnRecord, fmt: str) -> dict[str, Any]:
         "safety": "; ".join(checks) + (f" ({turn.safety_decision})" if checks else ""),
         "url": turn.url, "seconds": round(turn.seconds, 3), "replayed": turn.replayed,
         "tokens": (f"{turn.input_tokens} in{_cached(turn.cached_tokens)} / "
-                   f"{turn.output_tokens} out"),
+                   f"{turn.output_tokens} out"), "cost": cost(turn),
     }
 
 
@@ -115,7 +124,7 @@ def trail_data(trail: Trail, outcome: str, fmt: str) -> dict[str, Any]:
         "outcome": step.outcome, "reason": step.reason, "answer": step.answer,
         "source": SOURCES.get(step.source, step.source), "heal": step.heal_reason,
         "seconds": round(step.seconds, 2), "tokens": step.input_tokens + step.output_tokens,
-        "turns": [_turn_data(turn, fmt) for turn in step.turns],
+        "cost": cost(step), "turns": [_turn_data(turn, fmt) for turn in step.turns],
     } for step in trail.steps]
     return {"test": trail.nodeid, "outcome": outcome, "model": trail.model,
             "variant": trail.variant, "summary": _summary(trail, outcome), "steps": steps}
@@ -124,7 +133,8 @@ def trail_data(trail: Trail, outcome: str, fmt: str) -> dict[str, Any]:
 def _summary(trail: Trail, outcome: str) -> str:
     return (f"{trail.model} ({trail.variant} tool) · {len(trail.steps)} steps · "
             f"{_turn_counts(trail)} · {trail.input_tokens} in{_cached(trail.cached_tokens)} / "
-            f"{trail.output_tokens} out tokens" + (f" · test {outcome}" if outcome else ""))
+            f"{trail.output_tokens} out tokens · {cost(trail)}"
+            + (f" · test {outcome}" if outcome else ""))
 
 
 def json_for_script(data: Any) -> str:
@@ -162,13 +172,14 @@ def step_table(trail: Trail) -> str:
             f"<td>{escape(step.kind)}</td><td>{escape(step.instruction)}</td>"
             f"<td>{escape(step.outcome)}</td><td>{escape(SOURCES.get(step.source, ''))}</td>"
             f"<td>{escape(step.verdict or '')}</td>"
-            f"<td>{len(step.turns)}</td><td>{actions}</td></tr>"
+            f"<td>{len(step.turns)}</td><td>{escape(cost(step))}</td><td>{actions}</td></tr>"
         )
     return (
         f'<div class="cua-steps"><p>CUA: {escape(trail.model)}, {_turn_counts(trail)}, '
         f"{trail.input_tokens} in{_cached(trail.cached_tokens)} / {trail.output_tokens} out "
-        "tokens</p>"
+        f"tokens, {escape(cost(trail))}</p>"
         '<table class="cua"><tr><th>#</th><th>kind</th><th>instruction</th><th>outcome</th>'
-        "<th>source</th><th>reason / answer</th><th>turns</th><th>actions per turn</th></tr>"
+        "<th>source</th><th>reason / answer</th><th>turns</th><th>cost</th>"
+        "<th>actions per turn</th></tr>"
         f"{''.join(rows)}</table></div>"
     )

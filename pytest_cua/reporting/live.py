@@ -57,8 +57,12 @@ class AllureSteps:
     def step_finished(self, step: StepResult, error: BaseException | None) -> None:
         if self._open is None:
             return
-        self.allure.attach(f"{step.outcome}: {step.verdict}", name="verdict",
-                           attachment_type=self.allure.attachment_type.TEXT)
+        model_turns = [t for t in step.turns if not t.replayed]
+        self.allure.attach(
+            f"{step.outcome}: {step.verdict}\n{len(model_turns)} model turns, "
+            f"{step.input_tokens} input / {step.output_tokens} output tokens, "
+            f"cost {html_trail.cost(step)}", name="verdict",
+            attachment_type=self.allure.attachment_type.TEXT)
         if step.heal_reason:
             self.allure.attach(step.heal_reason, name="healed: cassette did not match",
                                attachment_type=self.allure.attachment_type.TEXT)

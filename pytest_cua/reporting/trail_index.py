@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import scripts
 from ..files import write_atomic
+from ..pricing import dollars
 
 INDEX_HTML, INDEX_JSON = "index.html", "index.json"
 # Model turns are requests the run paid for; replayed turns came from cassettes, for free.
@@ -35,6 +36,7 @@ def entry(test: str, outcome: str, trail: str, properties: Mapping[str, Any],
                            "model": str(properties.get("cua_model", ""))}
     for name, prop in _PROPERTY.items():
         row[name] = int(properties.get(prop, 0) or 0)
+    row["cost_usd"] = cost_of(properties.get("cua_cost_usd"))
     for source in ("replayed", "healed"):  # steps, as the cassette counts them
         row[f"{source}_steps"] = int(properties.get(f"cua_{source}", 0) or 0)
     details = details or {}
@@ -44,17 +46,39 @@ def entry(test: str, outcome: str, trail: str, properties: Mapping[str, Any],
     return row
 
 
-def totals(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+def cost_of(value: Any) -> float | None:
+    """A `cua_cost_usd` property as a number; None for "unknown" (the model's price)."""
+    try:
+        return float(value) if value is not None else 0.0
+    except (TypeError, ValueError):
+        return None
+
+
+def totals(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Summed numbers; the cost of the tests whose price is known, and how many are not."""
     rows = list(rows)
-    summed = {name: sum(int(r.get(name, 0)) for r in rows) for name in NUMBERS}
+    summed: dict[str, Any] = {name: sum(int(r.get(name, 0)) for r in rows) for name in NUMBERS}
+    costs = [r.get("cost_usd", 0.0) for r in rows]
+    summed["cost_usd"] = round(sum(c for c in costs if c is not None), 6)
+    summed["cost_unknown"] = sum(1 for c in costs if c is None)
     return {"tests": len(rows), **summed}
 
 
-def say_totals(summed: Mapping[str, int]) -> str:
+def say_cost(summed: Mapping[str, Any]) -> str:
+    """The run's cost in words: unknown prices are said, never counted as free."""
+    unknown = int(summed.get("cost_unknown", 0))
+    known = dollars(float(summed.get("cost_usd", 0.0)))
+    if unknown and unknown == summed.get("tests"):
+        return "cost unknown (no price for the model; set one with --cua-price)"
+    return f"cost {known}" + (f" + {unknown} tests at unknown prices" if unknown else "")
+
+
+def say_totals(summed: Mapping[str, Any]) -> str:
     """The one-line summary the terminal and the shard merge print."""
     return (f"{summed['tests']} tests with CUA steps: {summed['steps']} steps, "
             f"{summed['model_turns']} model turns, {summed['replayed_turns']} replayed turns, "
-            f"{summed['input_tokens']} input / {summed['output_tokens']} output tokens")
+            f"{summed['input_tokens']} input / {summed['output_tokens']} output tokens, "
+            f"{say_cost(summed)}")
 
 
 def read(folder: Path) -> list[dict]:
@@ -102,10 +126,14 @@ def render(rows: list[dict], summed: Mapping[str, int], title: str) -> str:
             f'<div class="reason">{html.escape(r.get("reason", ""))}</div></td>'
             + cell(r["outcome"], r["outcome"])
             + cell(f'{r.get("seconds", 0):.2f}s', r.get("seconds", 0))
-            + "".join(cell(r[n], r[n]) for n in NUMBERS) + cell(r["model"], r["model"])
+            + "".join(cell(r[n], r[n]) for n in NUMBERS)
+            + cell(dollars(r.get("cost_usd", 0.0)), r.get("cost_usd") if r.get("cost_usd")
+                   is not None else -1)
+            + cell(r["model"], r["model"])
             + "</tr>")
-    heads = "".join(f'<th data-kind="number">{name.replace("_", " ")}</th>' for name in NUMBERS)
-    foot = "".join(cell(summed[name]) for name in NUMBERS)
+    heads = "".join(f'<th data-kind="number">{name.replace("_", " ")}</th>'
+                    for name in (*NUMBERS, "cost"))
+    foot = "".join(cell(summed[name]) for name in NUMBERS) + cell(say_cost(summed))
     filters = "".join(
         f'<label><input type="checkbox" name="{name}" checked> {name}</label>'
         for name in ("passed", "failed", "error", "skipped"))
@@ -114,7 +142,7 @@ def render(rows: list[dict], summed: Mapping[str, int], title: str) -> str:
         f"<style>{scripts.asset('index.css')}</style></head><body>"
         f"<h1>{html.escape(title)}</h1><p>{summed['tests']} trails, {summed['model_turns']} "
         f"model turns, {summed['replayed_turns']} replayed turns, {summed['input_tokens']} "
-        f"input / {summed['output_tokens']} output tokens</p>"
+        f"input / {summed['output_tokens']} output tokens, {html.escape(say_cost(summed))}</p>"
         f'<div class="controls">{filters}<label><input type="checkbox" name="only-replayed"> '
         'only with replayed steps</label><label><input type="checkbox" name="only-healed"> '
         'only with healed steps</label><input type="search" id="search" placeholder='

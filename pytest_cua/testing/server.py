@@ -31,6 +31,7 @@ from openai.types.responses.response_create_params import ResponseCreateParamsNo
 from PIL import Image
 from pydantic import TypeAdapter, ValidationError
 
+from .quota import RateLimit
 from .script import ComputerCall, Fault, Turn
 
 GA_LIMIT = (1440, 900)
@@ -175,6 +176,7 @@ class FakeResponsesServer:
         self._pointer = [0, 0]  # where Gemini's pointer last was: typing goes there
         self.errors: list[str] = []
         self.delay = 0.0
+        self.rate_limit: RateLimit | None = None  # see `limit`
         self._issued: dict[str, _Issued] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -214,6 +216,15 @@ class FakeResponsesServer:
         """Queue model turns, served in order, one per request."""
         with self._lock:
             self._turns.extend(turns)
+
+    def limit(self, requests: int, per: float = 1.0, *, shared: Any = None,
+              declare: bool = False) -> RateLimit:
+        """Enforce a rate limit: at most `requests` starts per `per` seconds, the rest
+        answered 429 with retry-after (see `quota.RateLimit`; `shared` is a file that
+        the servers of several processes share, `declare` sends the per-minute limit in
+        `x-ratelimit-limit-requests` as OpenAI does)."""
+        self.rate_limit = RateLimit(requests, per, shared=shared, declare=declare)
+        return self.rate_limit
 
     @property
     def remaining(self) -> int:
@@ -284,6 +295,13 @@ class FakeResponsesServer:
                 _route("messages").check_request(body, request.headers, _check_typed)
                 if anthropic else _route("gemini").check_request(body) if google
                 else self._check_request(body))
+            wait = self.rate_limit.admit() if self.rate_limit and not request.errors else None
+            if wait is not None:
+                request.status = 429
+                vendor = "anthropic" if anthropic else "gemini" if google else "openai"
+                handler._reply(429, self.rate_limit.body(vendor, wait),  # type: ignore[union-attr]
+                               self.rate_limit.headers(wait))  # type: ignore[union-attr]
+                return
             scripted = self._turns.pop(0) if self._turns and not request.errors else None
             if not request.errors and scripted is None:
                 request.errors = ["no scripted model turn left for this request"]

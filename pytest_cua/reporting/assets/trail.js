@@ -43,7 +43,7 @@
       el('div', {class: 'meta'},
         el('span', {class: `tag ${step.outcome}`}, step.outcome),
         el('span', {class: `tag ${step.source.split(' ')[0]}`}, step.source),
-        `${step.turns.length} turns · ${step.seconds}s · ${step.tokens} tokens`)));
+        `${step.turns.length} turns · ${step.seconds}s · ${step.tokens} tokens · ${step.cost}`)));
   });
   const stage = el('div', {id: 'stage'});
   const details = el('div', {id: 'details'});
@@ -128,7 +128,7 @@
       turn && turn.safety ? el('p', {class: 'error-text'}, `safety checks: ${turn.safety}`) : null,
       turn && turn.actions.length ? el('pre', {}, JSON.stringify(turn.actions.map(a => a.action), null, 1)) : null,
       turn ? el('p', {class: 'meta'}, `${turn.url}`, el('br'),
-        `${turn.replayed ? 'replayed' : `model ${turn.seconds}s`} · ${turn.tokens} tokens`) : null,
+        `${turn.replayed ? 'replayed' : `model ${turn.seconds}s`} · ${turn.tokens} tokens · ${turn.cost}`) : null,
     ].filter(part => part !== null && part !== undefined));
   };
 

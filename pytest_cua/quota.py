@@ -1,0 +1,220 @@
+"""Model requests paced to the provider's quota and retried, the same for every vendor.
+
+A provider's quota (requests and tokens per minute) belongs to the account or deployment,
+not to one xdist worker, so its state is shared by every worker of the run (`shared`):
+
+- a 429 that carries `retry-after` holds every worker back until then, not only the one
+  that got it, and the rate of admitted requests just before it becomes the pace of the
+  rest of the run (each later refusal can only lower it);
+- a declared quota (`--cua-requests-per-minute`, `--cua-tokens-per-minute`) paces every
+  request start from the first one, so nothing is refused;
+- a 429 is retried until `--cua-timeout` has passed for the request, a transient fault
+  (5xx, overloaded, cut connection) MAX_RETRIES times, a spent quota never.
+
+Request starts are spaced evenly (the generic cell rate algorithm: each start reserves the
+next free slot), MARGIN wider than the quota so the jitter between our clock and the
+service's (up to 0.15 s a request, whatever the rate) never crosses it. Tokens are charged when a reply says how many were used; the
+next start waits until the tokens spent so far fit the per-minute rate.
+
+`requesting` is the retry policy as a generator of calls (sleeps and the request), driven
+by `probes.run` or `probes.arun`: one policy for the sync and the async agent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import probes, shared
+from .errors import CuaProviderError
+from .providers.base import MAX_RETRIES
+
+MARGIN = 1.15  # request starts spaced 15% wider than the quota allows
+WINDOW = 1.0  # seconds of admitted starts a refusal learns the rate from
+KEEP = 60.0  # seconds of request starts kept to learn a rate from
+FIRST_BACKOFF, MAX_BACKOFF = 0.5, 8.0  # transient faults, as the vendors' SDKs wait
+HOLD_WITHOUT_HEADER = 1.0  # a 429 that did not say how long to wait
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A reserved request start: wait `wait` seconds, then send (if nothing changed)."""
+
+    slot: float
+    wait: float
+    generation: int
+
+
+class Quota:
+    """The pace of one provider configuration (endpoint and model), shared by the run.
+
+    `path` is the shared state file; None keeps the state in this process (a test's own
+    quota, or a run without xdist that has no folder)."""
+
+    def __init__(self, path: Path | None = None, *, requests_per_minute: float = 0.0,
+                 tokens_per_minute: float = 0.0, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self.requests_per_minute = requests_per_minute
+        self.tokens_per_minute = tokens_per_minute
+        self.clock = clock
+        self._memory: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def _state(self) -> Iterator[dict[str, Any]]:
+        if self.path is not None:
+            with shared.locked(self.path) as state:
+                yield state
+        else:
+            with self._lock:
+                yield self._memory
+
+    def state(self) -> dict[str, Any]:
+        """A copy of the shared state, for reports and tests."""
+        with self._state() as state:
+            return dict(state)
+
+    # ------------------------------------------------------------------ pacing
+    def _interval(self, state: dict[str, Any]) -> float:
+        """Seconds between request starts: the declared rate or the learned one, the slower."""
+        rates = [r for r in (self.requests_per_minute / 60, state.get("learned", 0.0)) if r]
+        return MARGIN / min(rates) if rates else 0.0
+
+    def reserve(self) -> Ticket:
+        """Take the next free request start (now, or after a hold and the pace)."""
+        with self._state() as state:
+            now = self.clock()
+            slot = max(now, state.get("hold", 0.0), state.get("tokens_free", 0.0))
+            interval = self._interval(state)
+            if interval:
+                slot = max(slot, state.get("next", 0.0))
+                state["next"] = slot + interval
+            starts = [t for t in state.get("starts", []) if t > now - KEEP]
+            state["starts"] = [*starts, slot]
+            state.setdefault("first", slot)
+            return Ticket(slot, slot - now, int(state.get("generation", 0)))
+
+    def still_valid(self, ticket: Ticket) -> bool:
+        """Whether a reserved start still holds after its wait: a 429 seen meanwhile by
+        another worker moved the hold past it, so it is given back and taken again."""
+        with self._state() as state:
+            if int(state.get("generation", 0)) == ticket.generation or \
+                    state.get("hold", 0.0) <= ticket.slot:
+                return True
+            _forget(state, ticket.slot)
+            return False
+
+    def refused(self, ticket: Ticket, error: CuaProviderError) -> None:
+        """A 429 for a rate: hold every worker until its retry-after, and learn the rate
+        the service admits (from its headers, else from the starts it admitted)."""
+        with self._state() as state:
+            now = self.clock()
+            _forget(state, ticket.slot)
+            state["refused"] = int(state.get("refused", 0)) + 1
+            state["generation"] = int(state.get("generation", 0)) + 1
+            wait = error.retry_after if error.retry_after is not None else HOLD_WITHOUT_HEADER
+            state["hold"] = max(state.get("hold", 0.0), now + wait)
+            state["next"] = max(state.get("next", 0.0), state["hold"])
+            learned = _rate_admitted(state, ticket.slot, error.limits)
+            old = state.get("learned", 0.0)
+            if old and learned >= old:
+                # Sent before the last refusal was known: the same burst, already counted.
+                # Sent at the learned pace and still refused: the pace is too fast.
+                same_burst = ticket.slot <= state.get("last_refusal", 0.0)
+                learned = old if same_burst else old * 0.9
+            state["learned"] = learned
+            state["last_refusal"] = now
+            if error.limits.get("tokens_per_minute"):
+                state["tokens_limit"] = error.limits["tokens_per_minute"]
+
+    def used(self, tokens: int) -> None:
+        """Charge a reply's tokens against the per-minute token rate, when there is one."""
+        with self._state() as state:
+            per_minute = min(r for r in (self.tokens_per_minute,
+                                         state.get("tokens_limit", 0.0), float("inf")) if r)
+            if per_minute == float("inf") or tokens <= 0:
+                return
+            now = self.clock()
+            state["tokens_free"] = max(state.get("tokens_free", 0.0), now) + \
+                tokens * 60 * MARGIN / per_minute
+
+
+def _forget(state: dict[str, Any], slot: float) -> None:
+    """A start that did not happen (refused, or given back) is not an admitted one."""
+    starts = list(state.get("starts", []))
+    with contextlib.suppress(ValueError):
+        starts.remove(slot)
+    state["starts"] = starts
+
+
+def _rate_admitted(state: dict[str, Any], refused: float, limits: dict[str, float]) -> float:
+    """Requests per second the service admits: its declared per-minute limit, else the
+    starts it admitted in the second before the refused one (services enforce per-minute
+    quotas over seconds: Azure over 1 or 10 s, OpenAI per second)."""
+    if limits.get("requests_per_minute"):
+        return limits["requests_per_minute"] / 60
+    starts = state.get("starts", [])
+    return max(sum(1 for t in starts if refused - WINDOW < t <= refused), 1) / WINDOW
+
+
+# ----------------------------------------------------------------- the retry policy
+def requesting(send: Callable[[], Any], sleep: Callable[[float], Any], quota: Quota | None,
+               timeout: float) -> probes.Probe[Any]:
+    """Send one model request under the quota, retrying as the fault allows.
+
+    Yields calls for `probes.run`/`arun`: `sleep(seconds)` (time.sleep or asyncio.sleep)
+    and `send()` (the dialect's create or acreate for this request). Returns the response;
+    raises the CuaProviderError that ends the retries, saying why."""
+    __tracebackhide__ = True
+    quota = quota if quota is not None else Quota()
+    started = time.monotonic()
+    refusals = transient = 0
+    while True:
+        ticket = quota.reserve()
+        if ticket.wait > 0:
+            yield lambda s=ticket.wait: sleep(s)
+            if not quota.still_valid(ticket):
+                continue
+        response = yield send
+        if not isinstance(response, CuaProviderError):
+            return probes.reraise(response)  # its tokens are charged once it is read
+        error = response
+        if error.kind == "rate":
+            quota.refused(ticket, error)
+            refusals += 1
+            waited = time.monotonic() - started
+            if waited >= timeout:
+                raise CuaProviderError(
+                    f"{error}; refused {refusals} times over {waited:.0f} s for its rate, "
+                    f"longer than --cua-timeout={timeout:g}: declare the quota with "
+                    "--cua-requests-per-minute / --cua-tokens-per-minute so every worker "
+                    "shares it, or run fewer workers", status=error.status,
+                    request_id=error.request_id, sdk_error=error.sdk_error, kind="rate")
+            continue
+        if error.kind == "transient" and transient < MAX_RETRIES:
+            pause = min(error.retry_after, MAX_BACKOFF * 8) if error.retry_after is not None \
+                else min(FIRST_BACKOFF * 2 ** transient, MAX_BACKOFF) * (1 + random.random() / 4)
+            transient += 1
+            yield lambda s=pause: sleep(s)
+            continue
+        raise error
+
+
+def run_lines(folder: Path) -> list[str]:
+    """What the run's quotas did, for the terminal: refusals and the pace they taught."""
+    lines = []
+    for path in sorted(folder.glob("quota-*.json")):
+        state = shared.read(path)
+        refused, learned = int(state.get("refused", 0)), float(state.get("learned", 0.0))
+        if refused:
+            lines.append(
+                f"the model service refused {refused} requests for its rate (429); the "
+                f"workers then kept to {learned / MARGIN:.2f} requests/s together (declare "
+                f"--cua-requests-per-minute={learned * 60:g} to have none refused)")
+    return lines

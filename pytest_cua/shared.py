@@ -1,0 +1,51 @@
+"""State shared by every xdist worker of a run: small JSON files under one exclusive lock.
+
+xdist workers are processes on one machine, so a file lock is the simplest exact shared
+counter: the controller (or a plain run) creates the run's folder and hands its path to
+the workers (`pytest_configure_node`); every read-modify-write holds the file's lock.
+Across machines nothing is shared: each shard has its own folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one process's threads only
+    fcntl = None  # type: ignore[assignment]
+
+_THREADS = threading.Lock()  # the async agent's and a test's own threads, in one process
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[dict[str, Any]]:
+    """The file's JSON object, to read and change; written back when the block ends."""
+    with _THREADS, open(path, "a+", encoding="utf-8") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        try:
+            state = json.loads(handle.read() or "{}")
+        except ValueError:
+            state = {}
+        before = dict(state)
+        yield state
+        if state != before:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps(state))
+            handle.flush()
+
+
+def read(path: Path) -> dict[str, Any]:
+    """The file's JSON object without a lock (for reporting), empty when absent or torn."""
+    with contextlib.suppress(OSError, ValueError):
+        value = json.loads(path.read_text(encoding="utf-8") or "{}")
+        return value if isinstance(value, dict) else {}
+    return {}

@@ -1,0 +1,79 @@
+"""A provider's rate limit, as the fake model server enforces it.
+
+At most `requests` request starts are admitted in any window of `per` seconds; a start
+beyond that is answered 429 with `retry-after-ms` (when the oldest admitted start leaves
+the window) and `retry-after`, in the vendor's own error body, and is not admitted (it
+does not count). With `shared`, the admitted starts live in a file, so the fake servers of
+every xdist worker enforce one quota, as one account's would be.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .. import shared as shared_state
+
+
+class RateLimit:
+    def __init__(self, requests: int, per: float = 1.0, *, shared: Path | None = None,
+                 declare: bool = False) -> None:
+        if requests < 1 or per <= 0:
+            raise ValueError("a rate limit admits at least one request per positive period")
+        self.requests, self.per, self.path, self.declare = requests, per, shared, declare
+        self._memory: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def _state(self) -> Iterator[dict[str, Any]]:
+        if self.path is not None:
+            with shared_state.locked(self.path) as state:
+                yield state
+        else:
+            with self._lock:
+                yield self._memory
+
+    def admit(self) -> float | None:
+        """None when the request may start now, else the seconds until one may."""
+        with self._state() as state:
+            now = time.time()
+            admitted = [t for t in state.get("admitted", []) if t > now - self.per]
+            if len(admitted) >= self.requests:
+                state["admitted"] = admitted
+                state["refused"] = int(state.get("refused", 0)) + 1
+                return max(admitted[-self.requests] + self.per - now, 0.001)
+            state["admitted"] = [*admitted, now]
+            state["served"] = int(state.get("served", 0)) + 1
+            return None
+
+    @property
+    def refused(self) -> int:
+        with self._state() as state:
+            return int(state.get("refused", 0))
+
+    @property
+    def served(self) -> int:
+        with self._state() as state:
+            return int(state.get("served", 0))
+
+    def headers(self, wait: float) -> dict[str, str]:
+        headers = {"retry-after-ms": str(math.ceil(wait * 1000)),
+                   "retry-after": str(math.ceil(wait))}
+        if self.declare:
+            headers["x-ratelimit-limit-requests"] = f"{self.requests * 60 / self.per:g}"
+        return headers
+
+    def body(self, vendor: str, wait: float) -> dict:
+        text = (f"Rate limit reached: {self.requests} requests per {self.per:g} s. "
+                f"Please try again in {wait:.3f}s.")
+        if vendor == "anthropic":
+            return {"type": "error", "error": {"type": "rate_limit_error", "message": text}}
+        if vendor == "gemini":
+            return {"error": {"code": 429, "message": text, "status": "RESOURCE_EXHAUSTED"}}
+        return {"error": {"message": text, "type": "requests", "param": None,
+                          "code": "rate_limit_exceeded"}}
