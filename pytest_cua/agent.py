@@ -69,6 +69,7 @@ class AgentCore(Replaying):
     ) -> None:
         self.client = client
         self.quota = quota if quota is not None else Quota()  # paces and retries requests
+        self._warm = False  # the SDK's first-use imports done, outside any quota slot
         self.files = list(files)  # offered to every step (the cua_files fixture)
         self.tape = tape
         self.secrets: dict[str, str] = dict(secrets or {})
@@ -193,6 +194,9 @@ class AgentCore(Replaying):
                     sleep: Callable[[float], Any]) -> probes.Probe[Any]:
         """One model request under the provider's quota, retried as its faults allow: a
         probe of sleeps and the send, for `probes.run` or `probes.arun`."""
+        if not self._warm:
+            self.dialect.warm(self.client)
+            self._warm = True
         return requesting(lambda: send(self.client, request), sleep, self.quota,
                           self.settings.timeout)
 

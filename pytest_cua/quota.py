@@ -13,8 +13,10 @@ not to one xdist worker, so its state is shared by every worker of the run (`sha
 
 Request starts are spaced evenly (the generic cell rate algorithm: each start reserves the
 next free slot), MARGIN wider than the quota so the jitter between our clock and the
-service's (up to 0.15 s a request, whatever the rate) never crosses it. Tokens are charged when a reply says how many were used; the
-next start waits until the tokens spent so far fit the per-minute rate.
+service's (up to 0.15 s a request, whatever the rate) never crosses it; a start woken later
+than LATE after its slot takes a new one instead of crowding the next. Tokens are charged
+when a reply says how many were used; the next start waits until the tokens spent so far
+fit the per-minute rate.
 
 `requesting` is the retry policy as a generator of calls (sleeps and the request), driven
 by `probes.run` or `probes.arun`: one policy for the sync and the async agent.
@@ -40,6 +42,7 @@ WINDOW = 1.0  # seconds of admitted starts a refusal learns the rate from
 KEEP = 60.0  # seconds of request starts kept to learn a rate from
 FIRST_BACKOFF, MAX_BACKOFF = 0.5, 8.0  # transient faults, as the vendors' SDKs wait
 HOLD_WITHOUT_HEADER = 1.0  # a 429 that did not say how long to wait
+LATE = 0.05  # seconds after its slot a start may still go
 
 
 @dataclass(frozen=True)
@@ -101,11 +104,14 @@ class Quota:
             return Ticket(slot, slot - now, int(state.get("generation", 0)))
 
     def still_valid(self, ticket: Ticket) -> bool:
-        """Whether a reserved start still holds after its wait: a 429 seen meanwhile by
-        another worker moved the hold past it, so it is given back and taken again."""
+        """Whether a reserved start still holds after its wait; if not it is given back,
+        to be taken again: a 429 seen meanwhile by another worker moved the hold past it,
+        or this process woke up too late (a busy machine) and would crowd the next start."""
         with self._state() as state:
-            if int(state.get("generation", 0)) == ticket.generation or \
-                    state.get("hold", 0.0) <= ticket.slot:
+            held = int(state.get("generation", 0)) != ticket.generation and \
+                state.get("hold", 0.0) > ticket.slot
+            late = self._interval(state) and self.clock() > ticket.slot + LATE
+            if not held and not late:
                 return True
             _forget(state, ticket.slot)
             return False
@@ -179,8 +185,8 @@ def requesting(send: Callable[[], Any], sleep: Callable[[float], Any], quota: Qu
         ticket = quota.reserve()
         if ticket.wait > 0:
             yield lambda s=ticket.wait: sleep(s)
-            if not quota.still_valid(ticket):
-                continue
+        if not quota.still_valid(ticket):
+            continue
         response = yield send
         if not isinstance(response, CuaProviderError):
             return probes.reraise(response)  # its tokens are charged once it is read

@@ -267,6 +267,9 @@ class MessagesDialect:
         self._messages, self._cursor, self._asked = [], None, {}
 
     # -- sending ------------------------------------------------------------------------
+    def warm(self, client: Any) -> None:
+        client.beta.messages  # noqa: B018 - the SDK imports its request types on first use
+
     def create(self, client: Any, request: dict) -> Any:
         __tracebackhide__ = True
         try:

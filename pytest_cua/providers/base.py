@@ -182,6 +182,10 @@ class Dialect(Protocol):
 
     def reset(self) -> None: ...
 
+    def warm(self, client: Any) -> None:
+        """Load what the SDK loads on its first request, before a request's quota slot is
+        taken: a first request that leaves late would crowd the next one's window."""
+
     def create(self, client: Any, request: dict) -> Any: ...
 
     async def acreate(self, client: Any, request: dict) -> Any: ...

@@ -252,6 +252,9 @@ class GeminiDialect:
         self._contents, self._calls = [], {}
 
     # -- sending ------------------------------------------------------------------------
+    def warm(self, client: Any) -> None:
+        client.models  # noqa: B018 - the SDK imports its request types on first use
+
     def create(self, client: Any, request: dict) -> Any:
         __tracebackhide__ = True
         try:

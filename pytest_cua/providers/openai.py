@@ -100,6 +100,9 @@ class ResponsesDialect:
         self.previous_response_id = None
         self._items = []
 
+    def warm(self, client: Any) -> None:
+        client.responses  # noqa: B018 - the SDK imports its request types on first use
+
     def create(self, client: Any, request: dict) -> Any:
         __tracebackhide__ = True
         try:

@@ -38,10 +38,12 @@ class RateLimit:
             with self._lock:
                 yield self._memory
 
-    def admit(self) -> float | None:
-        """None when the request may start now, else the seconds until one may."""
+    def admit(self, arrived: float | None = None) -> float | None:
+        """None when a request that arrived at `arrived` (now) may start, else the seconds
+        until one may. A service counts a request when it arrives, not once it has read and
+        checked it: the time is taken before the body is read."""
         with self._state() as state:
-            now = time.time()
+            now = arrived if arrived is not None else time.time()
             admitted = [t for t in state.get("admitted", []) if t > now - self.per]
             if len(admitted) >= self.requests:
                 state["admitted"] = admitted

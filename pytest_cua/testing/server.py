@@ -270,7 +270,7 @@ class FakeResponsesServer:
         return Handler
 
     def _handle(self, handler: Any) -> None:
-        received = time.perf_counter()
+        received, arrived = time.perf_counter(), time.time()
         parts = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         raw_body = handler.rfile.read(length)
@@ -295,7 +295,8 @@ class FakeResponsesServer:
                 _route("messages").check_request(body, request.headers, _check_typed)
                 if anthropic else _route("gemini").check_request(body) if google
                 else self._check_request(body))
-            wait = self.rate_limit.admit() if self.rate_limit and not request.errors else None
+            wait = self.rate_limit.admit(arrived) if self.rate_limit and not request.errors \
+                else None
             if wait is not None:
                 request.status = 429
                 vendor = "anthropic" if anthropic else "gemini" if google else "openai"
