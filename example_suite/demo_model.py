@@ -43,6 +43,10 @@ def sign_in(password: str) -> list:
 
 
 DEMO_TURNS = {
+    "test_add_an_errand_in_gherkin": [
+        *add("water the garden"),
+        turn(verdict(True, "'water the garden' is listed; the footer says '1 errand left'")),
+    ],
     "test_signed_in_user_adds_an_errand": [
         *add("call the bank"),
         turn(verdict(True, "the header says 'Signed in as ada' and 'call the bank' is listed")),

@@ -87,6 +87,9 @@ SCRIPTS = {
                                        turn(verdict(True, "bread is listed"))],
     "test_add_one_of_several[eggs]": [*add("eggs"), *add("soap"),
                                       turn(verdict(True, "eggs is listed"))],
+    # with the conftest.py step definition: the adds run in Python, the check asks
+    "conftest:test_add_one_of_several[bread]": [turn(verdict(True, "bread is listed"))],
+    "conftest:test_add_one_of_several[eggs]": [turn(verdict(True, "eggs is listed"))],
     "test_nothing_added_yet": [turn(verdict(False, "the list is not empty: it shows a ghost"))],
     "test_a_note_and_a_table": [*add("tea"), turn(computer_call(click(150, 330),
         type_text("remember the milk"))), turn(verdict(True, "note written"))],
@@ -96,7 +99,10 @@ SCRIPTS = {
 @pytest.fixture(autouse=True)
 def model(request):
     if os.environ.get("SCRIPTED") == "1":
-        name = request.node.name.replace("[chromium]", "").replace("[chromium-", "[")
+        name = request.node.name
+        if "add_in_python" in request.config.pluginmanager.getplugin(
+                str(request.config.rootpath / "conftest.py")).__dict__:
+            name = "conftest:" + name
         request.getfixturevalue("cua_fake_server").script(*SCRIPTS[name])
     yield
     assert USED, "the Python step definition was not used"
@@ -143,8 +149,26 @@ def test_a_feature_records_and_replays_with_no_python_steps_but_one(suite, monke
     replayed.stdout.fnmatch_lines(["*0 model turns, * replayed turns*"])
 
 
-def test_tags_select_scenarios(suite, monkeypatch):
+CONFTEST_STEP = """
+
+from pytest_bdd import parsers, when
+
+@when(parsers.parse('I add the errand "{name}"'))
+def add_in_python(page, name):
+    page.fill("#name", name)
+    page.click("#add")
+    open("used-conftest-step", "a").write(name + "\\n")
+"""
+
+
+def test_tags_select_and_a_conftest_step_wins_over_the_model(suite, monkeypatch):
+    with (suite.path / "conftest.py").open("a") as conftest:
+        conftest.write(CONFTEST_STEP)
     monkeypatch.setenv("SCRIPTED", "1")
     result = suite.runpytest_subprocess("-p", "no:cacheprovider", "-m", "outline",
                                         timeout=HARD_TIMEOUT)
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=2)  # the two rows of the outline, nothing else
+    # Both When steps of each row ran in Python; only the Then asked the model.
+    assert sorted((suite.path / "used-conftest-step").read_text().split()) == [
+        "bread", "eggs", "soap", "soap"]
+    result.stdout.fnmatch_lines(["*2 tests with CUA steps: 2 steps, 2 model turns*"])

@@ -156,8 +156,8 @@ def example_copy(cua_pytester: pytest.Pytester) -> pytest.Pytester:
 
 def test_example_suite_replays_offline_from_its_cassettes(example_copy):
     result = example_copy.runpytest_subprocess("-p", "no:cacheprovider", "example_suite")
-    result.assert_outcomes(passed=9)
-    result.stdout.fnmatch_lines(["*cassettes: 24 steps replayed (cache hits), 0 asked the model*"])
+    result.assert_outcomes(passed=10)  # Python, YAML and Gherkin tests
+    result.stdout.fnmatch_lines(["*cassettes: 26 steps replayed (cache hits), 0 asked the model*"])
 
 
 def test_replay_catches_a_changed_demo_app(example_copy):
