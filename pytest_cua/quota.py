@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import contextlib
 import random
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,21 +65,11 @@ class Quota:
         self.requests_per_minute = requests_per_minute
         self.tokens_per_minute = tokens_per_minute
         self.clock = clock
-        self._memory: dict[str, Any] = {}
-        self._lock = threading.Lock()
-
-    @contextlib.contextmanager
-    def _state(self) -> Iterator[dict[str, Any]]:
-        if self.path is not None:
-            with shared.locked(self.path) as state:
-                yield state
-        else:
-            with self._lock:
-                yield self._memory
+        self._store = shared.Store(path)
 
     def state(self) -> dict[str, Any]:
         """A copy of the shared state, for reports and tests."""
-        with self._state() as state:
+        with self._store.open() as state:
             return dict(state)
 
     # ------------------------------------------------------------------ pacing
@@ -91,7 +80,7 @@ class Quota:
 
     def reserve(self) -> Ticket:
         """Take the next free request start (now, or after a hold and the pace)."""
-        with self._state() as state:
+        with self._store.open() as state:
             now = self.clock()
             slot = max(now, state.get("hold", 0.0), state.get("tokens_free", 0.0))
             interval = self._interval(state)
@@ -107,7 +96,7 @@ class Quota:
         """Whether a reserved start still holds after its wait; if not it is given back,
         to be taken again: a 429 seen meanwhile by another worker moved the hold past it,
         or this process woke up too late (a busy machine) and would crowd the next start."""
-        with self._state() as state:
+        with self._store.open() as state:
             held = int(state.get("generation", 0)) != ticket.generation and \
                 state.get("hold", 0.0) > ticket.slot
             late = self._interval(state) and self.clock() > ticket.slot + LATE
@@ -119,7 +108,7 @@ class Quota:
     def refused(self, ticket: Ticket, error: CuaProviderError) -> None:
         """A 429 for a rate: hold every worker until its retry-after, and learn the rate
         the service admits (from its headers, else from the starts it admitted)."""
-        with self._state() as state:
+        with self._store.open() as state:
             now = self.clock()
             _forget(state, ticket.slot)
             state["refused"] = int(state.get("refused", 0)) + 1
@@ -141,7 +130,7 @@ class Quota:
 
     def used(self, tokens: int) -> None:
         """Charge a reply's tokens against the per-minute token rate, when there is one."""
-        with self._state() as state:
+        with self._store.open() as state:
             per_minute = min(r for r in (self.tokens_per_minute,
                                          state.get("tokens_limit", 0.0), float("inf")) if r)
             if per_minute == float("inf") or tokens <= 0:

@@ -49,3 +49,22 @@ def read(path: Path) -> dict[str, Any]:
         value = json.loads(path.read_text(encoding="utf-8") or "{}")
         return value if isinstance(value, dict) else {}
     return {}
+
+
+class Store:
+    """One JSON object: in a file when several processes share it, else in this process."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._memory: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[dict[str, Any]]:
+        """The object, to read and change, under the lock."""
+        if self.path is not None:
+            with locked(self.path) as state:
+                yield state
+        else:
+            with self._lock:
+                yield self._memory

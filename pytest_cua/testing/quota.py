@@ -9,13 +9,9 @@ every xdist worker enforce one quota, as one account's would be.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from .. import shared as shared_state
 
@@ -26,23 +22,13 @@ class RateLimit:
         if requests < 1 or per <= 0:
             raise ValueError("a rate limit admits at least one request per positive period")
         self.requests, self.per, self.path, self.declare = requests, per, shared, declare
-        self._memory: dict[str, Any] = {}
-        self._lock = threading.Lock()
-
-    @contextlib.contextmanager
-    def _state(self) -> Iterator[dict[str, Any]]:
-        if self.path is not None:
-            with shared_state.locked(self.path) as state:
-                yield state
-        else:
-            with self._lock:
-                yield self._memory
+        self._store = shared_state.Store(shared)
 
     def admit(self, arrived: float | None = None) -> float | None:
         """None when a request that arrived at `arrived` (now) may start, else the seconds
         until one may. A service counts a request when it arrives, not once it has read and
         checked it: the time is taken before the body is read."""
-        with self._state() as state:
+        with self._store.open() as state:
             now = arrived if arrived is not None else time.time()
             admitted = [t for t in state.get("admitted", []) if t > now - self.per]
             if len(admitted) >= self.requests:
@@ -55,12 +41,12 @@ class RateLimit:
 
     @property
     def refused(self) -> int:
-        with self._state() as state:
+        with self._store.open() as state:
             return int(state.get("refused", 0))
 
     @property
     def served(self) -> int:
-        with self._state() as state:
+        with self._store.open() as state:
             return int(state.get("served", 0))
 
     def headers(self, wait: float) -> dict[str, str]:
