@@ -37,7 +37,7 @@ from .errors import CuaProviderError
 from .providers.base import MAX_RETRIES
 
 MARGIN = 1.15  # request starts spaced 15% wider than the quota allows
-WINDOW = 1.0  # seconds of admitted starts a refusal learns the rate from
+WINDOWS = (1.0, 2.0, 5.0)  # seconds of admitted starts a refusal learns the rate from
 KEEP = 60.0  # seconds of request starts kept to learn a rate from
 FIRST_BACKOFF, MAX_BACKOFF = 0.5, 8.0  # transient faults, as the vendors' SDKs wait
 HOLD_WITHOUT_HEADER = 1.0  # a 429 that did not say how long to wait
@@ -150,12 +150,16 @@ def _forget(state: dict[str, Any], slot: float) -> None:
 
 def _rate_admitted(state: dict[str, Any], refused: float, limits: dict[str, float]) -> float:
     """Requests per second the service admits: its declared per-minute limit, else the
-    starts it admitted in the second before the refused one (services enforce per-minute
-    quotas over seconds: Azure over 1 or 10 s, OpenAI per second)."""
+    densest rate of starts before the refused one over 1, 2 and 5 s (services enforce
+    per-minute quotas over seconds: Azure over 1 or 10 s, OpenAI per second). The densest,
+    because a request that left late (a busy machine) was counted by the service in a
+    later second than its slot: an estimate too high is lowered by the next refusal, one
+    too low would slow the rest of the run for nothing."""
     if limits.get("requests_per_minute"):
         return limits["requests_per_minute"] / 60
     starts = state.get("starts", [])
-    return max(sum(1 for t in starts if refused - WINDOW < t <= refused), 1) / WINDOW
+    return max(max(sum(1 for t in starts if refused - window < t <= refused), 1) / window
+               for window in WINDOWS)
 
 
 # ----------------------------------------------------------------- the retry policy
