@@ -28,6 +28,7 @@ from .agent import CuaAgent
 from .async_agent import AsyncCuaAgent
 from .budget import Budget
 from .errors import CuaBudgetExceeded, CuaCassetteError, CuaConfigError, CuaProviderError
+from .providers.families import FAMILIES
 from .reporting import artifacts, html_trail, junit, live, summary, trail_index
 from .settings import (
     CACHE_MODES,
@@ -98,8 +99,13 @@ _HELP = {
     "max_cost": "US dollars the run may spend on model turns, shared by every xdist worker",
     "prices": "MODEL=INPUT,CACHED_INPUT,OUTPUT in US dollars per million tokens, over the "
               "built-in prices (repeatable)",
+    "model_family": "openai-compatible: the open-weight model's family (its prompt, output "
+                    "grammar and coordinates); auto guesses it from the model name",
+    "extra_body": "a JSON object of extra request fields, e.g. vLLM's chat_template_kwargs",
+    "extra_headers": "a JSON object of extra request headers",
 }
-_CHOICES = {"provider": PROVIDERS, "tool": TOOLS, "cache": CACHE_MODES, "history": HISTORY_MODES,
+_CHOICES = {"model_family": ("auto", *FAMILIES), "provider": PROVIDERS, "tool": TOOLS,
+            "cache": CACHE_MODES, "history": HISTORY_MODES,
             "report_images": REPORT_IMAGES, "screenshot_format": screenshots.FORMATS}
 
 

@@ -7,14 +7,16 @@ feeds it the values it read from pytest's config and the test's `cua` marker.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import pricing, safety, screenshots
+from .providers.families import FAMILIES
 
-PROVIDERS = ("auto", "openai", "azure", "anthropic", "gemini")
+PROVIDERS = ("auto", "openai", "azure", "anthropic", "gemini", "openai-compatible")
 TOOLS = ("auto", "preview", "ga", "computer_20250124", "computer_20251124",
          "computer_toolset_20260801", "computer_use_browser")
 CACHE_MODES = ("off", "record", "auto", "replay")
@@ -53,6 +55,9 @@ class Settings:
     tokens_per_minute: float = 0.0
     max_cost: float = 0.0  # US dollars the run may spend on model turns (0: no limit)
     prices: tuple[str, ...] = ()  # MODEL=INPUT,CACHED,OUTPUT lines over the built-in prices
+    model_family: str = "auto"  # openai-compatible: the open-weight model's family
+    extra_body: Mapping[str, Any] = field(default_factory=dict)  # more request fields
+    extra_headers: Mapping[str, str] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -104,6 +109,20 @@ def _rate(wanted: str) -> Callable[[Any], float]:
         return number
 
     return parse
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    """A JSON object (a dict as is, from a marker); its keys must be strings."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    try:
+        parsed = json.loads(str(value))
+    except ValueError as exc:
+        raise ValueError(f"expected a JSON object such as '{{\"chat_template_kwargs\": "
+                         f"{{\"enable_thinking\": false}}}}', got {value!r} ({exc})") from None
+    if not isinstance(parsed, dict):
+        raise ValueError(f"expected a JSON object, got {value!r}")
+    return parsed
 
 
 def _text(value: Any) -> str:
@@ -215,6 +234,12 @@ SPECS: tuple[Spec, ...] = (
     Spec("max_cost", _rate("an amount of US dollars"), "--cua-max-cost", "cua_max_cost",
          "CUA_MAX_COST"),
     Spec("prices", pricing.parse_lines, "--cua-price", "cua_prices", "CUA_PRICES"),
+    Spec("model_family", _choice(("auto", *FAMILIES)), "--cua-model-family",
+         "cua_model_family", "CUA_MODEL_FAMILY", marker=True),
+    Spec("extra_body", _json_object, "--cua-extra-body", "cua_extra_body", "CUA_EXTRA_BODY",
+         marker=True),
+    Spec("extra_headers", _json_object, "--cua-extra-headers", "cua_extra_headers",
+         "CUA_EXTRA_HEADERS", marker=True),
 )
 LIST_SPECS = ("allowed_domains", "volatile", "prices")  # repeatable options, linelist ini values
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}

@@ -21,7 +21,15 @@ from pytest_cua.testing import (
     verdict,
     wait,
 )
-from vendors import WITHOUT_GEMINI, batches, screenshot_limit
+from vendors import (
+    CLAMPING,
+    WITH_MODIFIERS,
+    WITH_MOVE,
+    WITH_SCREENSHOT_ACTION,
+    WITHOUT_GEMINI,
+    batches,
+    screenshot_limit,
+)
 
 
 @pytest.fixture
@@ -47,10 +55,11 @@ def run(agent, server, *actions, ga=False):
     return agent("do it")
 
 
-@pytest.mark.parametrize("vendor", WITHOUT_GEMINI, indirect=True)
-@pytest.mark.parametrize(("button", "dom_button", "event"), [
-    ("left", 0, "click"), ("right", 2, "contextmenu"), ("wheel", 1, "auxclick"),
-])
+@pytest.mark.parametrize(("vendor", "button", "dom_button", "event"), [
+    (vendor, *case) for vendor in WITHOUT_GEMINI
+    for case in (("left", 0, "click"), ("right", 2, "contextmenu"), ("wheel", 1, "auxclick"))
+    if not (vendor == "ui-tars-1.5" and case[0] == "wheel")  # UI-TARS has no middle click
+], indirect=["vendor"])
 def test_click_buttons(vendor, cua_fake_server, events_page, cua_agent, button, dom_button, event):
     run(cua_agent, cua_fake_server, click(120, 80, button=button))
     got = events(events_page, event)
@@ -60,7 +69,7 @@ def test_click_buttons(vendor, cua_fake_server, events_page, cua_agent, button, 
     assert [d["button"] for d in downs] == [dom_button]
 
 
-@pytest.mark.parametrize("vendor", WITHOUT_GEMINI, indirect=True)
+@pytest.mark.parametrize("vendor", WITH_MODIFIERS, indirect=True)
 def test_click_with_held_modifiers(vendor, cua_fake_server, events_page, cua_agent):
     run(cua_agent, cua_fake_server, click(200, 150, keys=["CTRL", "SHIFT"]),
         click(210, 160, keys=["ALT"]), click(220, 170, keys=["CMD"]))
@@ -93,8 +102,8 @@ def test_drag_along_a_path(cua_fake_server, events_page, cua_agent):
     assert (150, 80) in held and held[-1] == (300, 200)
 
 
-@pytest.mark.usefixtures("vendor")
-def test_move(cua_fake_server, events_page, cua_agent):
+@pytest.mark.parametrize("vendor", WITH_MOVE, indirect=True)
+def test_move(vendor, cua_fake_server, events_page, cua_agent):
     run(cua_agent, cua_fake_server, move(400, 300))
     last = events(events_page, "mousemove")[-1]
     # Exact, but for Gemini's 0-999 grid: a grid step is 1.28 px of a 1280 px screenshot.
@@ -129,8 +138,8 @@ def test_type_and_keypress_mapping(vendor, cua_fake_server, events_page, cua_age
     assert events_page.locator("#text").input_value() == "a \nb"
 
 
-@pytest.mark.usefixtures("vendor")
-def test_wait_and_screenshot_do_nothing(cua_fake_server, events_page, cua_agent):
+@pytest.mark.parametrize("vendor", WITH_SCREENSHOT_ACTION, indirect=True)
+def test_wait_and_screenshot_do_nothing(vendor, cua_fake_server, events_page, cua_agent):
     result = run(cua_agent, cua_fake_server, wait(), screenshot())
     assert result.passed
     assert [e for e in events(events_page) if e["type"] != "mousemove"] == []
@@ -145,8 +154,8 @@ def test_back_and_forward_buttons(cua_fake_server, events_page, cua_agent, site)
     assert events_page.url.endswith("#two")
 
 
-@pytest.mark.usefixtures("vendor")
-def test_coordinates_are_clamped(cua_fake_server, events_page, cua_agent):
+@pytest.mark.parametrize("vendor", CLAMPING, indirect=True)
+def test_coordinates_are_clamped(vendor, cua_fake_server, events_page, cua_agent):
     run(cua_agent, cua_fake_server, click(5000, -40))
     got = events(events_page, "click")
     assert [(c["x"], c["y"]) for c in got] == [(1279, 0)]
@@ -198,6 +207,8 @@ def test_large_viewport_is_scaled_and_clicks_map_back(vendor, cua_fake_server, p
     _fmt, size = decode_image(first.images()[0])
     expected = (width, round(1080 * factor))
     assert size == expected
+    if "tools" not in first.body:  # a chat completions family: its prompt says the size
+        return
     tool = first.body["tools"][0]
     declared = (tool.get("display_width") or tool.get("display_width_px"),
                 tool.get("display_height") or tool.get("display_height_px"))

@@ -141,7 +141,7 @@ def test_record_then_replay_offline_with_zero_requests(suite):
     result.stdout.fnmatch_lines([
         # the 3 turns that acted (the cassette keeps no turn that only gave a verdict)
         "1 tests with CUA steps: 4 steps, 0 model turns, 3 replayed turns, 0 input / 0 output "
-        "tokens",
+        "tokens, cost $0.0000",
         "*cassettes: 4 steps replayed (cache hits), 0 asked the model (misses), 0 healed after "
         "a mismatch*"])
     assert path.read_text() == text  # replay never writes
@@ -154,7 +154,7 @@ def test_record_then_replay_offline_with_zero_requests(suite):
 
     live = run(suite, "record", "record", "--cua-trail-dir=trails")
     live.stdout.fnmatch_lines(["1 tests with CUA steps: 4 steps, 7 model turns, 0 replayed "
-                               "turns, * input / * output tokens"])
+                               "turns, * input / * output tokens, cost $0.0*"])
 
 
 def test_moved_button_replays_without_the_model(suite):

@@ -149,7 +149,7 @@ def _live_suite(cua_pytester, monkeypatch, tmp_path, *args: str):
     monkeypatch.setenv("QUOTA_FILE", str(quota_file))
     monkeypatch.setenv("RATE", str(RATE))
     monkeypatch.setenv("TURNS", str(TURNS))
-    monkeypatch.setenv("DELAY", "0.25")
+    monkeypatch.setenv("DELAY", "1.0")  # a 1 s model, as in the issue
     cua_pytester.makepyfile(test_live=SUITE)
     result = cua_pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "8", *args,
                                                timeout=HARD_TIMEOUT)

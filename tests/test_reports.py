@@ -123,7 +123,9 @@ def test_allure_nested_steps_with_pictures(suite):
         image, _ = embedded((results_dir / shot["source"]).read_bytes())
         assert image.size == (1280, 720)
     verdict = next(a for a in act["attachments"] if a["name"] == "verdict")
-    assert (results_dir / verdict["source"]).read_text() == "passed: the name is typed"
+    assert (results_dir / verdict["source"]).read_text() == (
+        "passed: the name is typed\n3 model turns, 2700 input / 120 output tokens, cost "
+        "$0.0086")  # gpt-5.4: 2700 x $2.50 + 120 x $15.00 per million
     failed = cases["test_fails[chromium]"]
     assert failed["status"] == "failed"
     assert failed["steps"][0]["status"] == "failed"
@@ -140,7 +142,8 @@ def test_junit_properties(suite):
              for p in cases["test_signs_up[chromium]"].iter("property")}
     assert props == {"cua_steps": "2", "cua_turns": "5", "cua_replayed_turns": "0",
                      "cua_input_tokens": "3700",
-                     "cua_output_tokens": "160", "cua_model": "gpt-5.4"}
+                     "cua_output_tokens": "160", "cua_model": "gpt-5.4",
+                     "cua_cost_usd": f"{(3700 * 2.50 + 160 * 15.00) / 1e6:.6f}"}
 
 
 def test_terminal_lines_and_summary(suite):
@@ -150,7 +153,7 @@ def test_terminal_lines_and_summary(suite):
         "*cua check #2 turn 1: scroll at (400, 300) by (0, 200) (*s)",
         "*pytest-cua*",
         "2 tests with CUA steps: 3 steps, 6 model turns, 0 replayed turns, 4700 input / 210 "
-        "output tokens",
+        "output tokens, cost $0.0149",  # gpt-5.4: 4700 x $2.50 + 210 x $15.00 per million
     ])
 
 

@@ -117,7 +117,9 @@ def test_two_shards_merge_into_one_result(suite, monkeypatch):
     assert index["totals"] == {"tests": 4, "steps": 4, "model_turns": TOTAL_TURNS,
                                "replayed_turns": 0,
                                "input_tokens": TOTAL_TURNS * 1000,
-                               "output_tokens": TOTAL_TURNS * 50, "cached_tokens": 0}
+                               "output_tokens": TOTAL_TURNS * 50, "cached_tokens": 0,
+                               "cost_usd": round(TOTAL_TURNS * (1000 * 2.50 + 50 * 15.00)
+                                                 / 1e6, 6), "cost_unknown": 0}
     page = (path / "trails/index.html").read_text()
     for row in index["trails"]:
         assert row["outcome"] == "passed"

@@ -168,7 +168,7 @@ def test_replay_catches_a_changed_demo_app(example_copy):
     # The test that presses the button fails naming it; every step that saw the renamed
     # button fails too (a check's evidence, or the change an act step made by opening the
     # page it is on); tests on other pages still replay.
-    result.assert_outcomes(passed=3, failed=6)
+    result.assert_outcomes(passed=3, failed=7)
     result.stdout.fnmatch_lines(["*the page shows something else than when the check was "
                                  "recorded (after waiting 1 s; - recorded, + now):*",
                                  "*- Clear done {*", "*+ Archive done {*"])

@@ -14,6 +14,8 @@ from typing import Any
 from ..errors import CuaConfigError
 from ..settings import DEFAULT_MODEL, Settings
 from . import anthropic as anthropic_dialect
+from . import chat as chat_dialect
+from . import families
 from . import gemini as gemini_dialect
 from . import openai as openai_dialect
 from .base import Dialect, LazyClient
@@ -41,11 +43,13 @@ __all__ = [
 
 DEFAULT_MODELS = {"openai": DEFAULT_MODEL, "azure": DEFAULT_MODEL,
                   "anthropic": anthropic_dialect.DEFAULT_MODEL,
-                  "gemini": gemini_dialect.DEFAULT_MODEL}
+                  "gemini": gemini_dialect.DEFAULT_MODEL, "openai-compatible": ""}
 _MODULES: dict[str, Any] = {"openai": openai_dialect, "azure": openai_dialect,
-                            "anthropic": anthropic_dialect, "gemini": gemini_dialect}
+                            "anthropic": anthropic_dialect, "gemini": gemini_dialect,
+                            "openai-compatible": chat_dialect}
 _TOOLS = {"openai": openai_dialect.VARIANTS, "azure": openai_dialect.VARIANTS,
-          "anthropic": anthropic_dialect.VERSIONS, "gemini": (gemini_dialect.TOOL,)}
+          "anthropic": anthropic_dialect.VERSIONS, "gemini": (gemini_dialect.TOOL,),
+          "openai-compatible": tuple(families.FAMILIES)}
 
 
 def resolve_provider(settings: Settings, env: Mapping[str, str]) -> str:
@@ -71,16 +75,33 @@ def default_model(provider: str) -> str:
 
 
 def model_for(settings: Settings, env: Mapping[str, str]) -> str:
-    """The model: as set, or the provider's default when nobody chose one."""
+    """The model: as set, or the provider's default when nobody chose one (a server of
+    open-weight models has none: its served name must be given)."""
     if "model" in settings.sources:
         return settings.model
-    return default_model(resolve_provider(settings, env))
+    provider = resolve_provider(settings, env)
+    if provider == chat_dialect.PROVIDER:
+        raise CuaConfigError(
+            "provider 'openai-compatible' needs the served model name: set --cua-model "
+            "(cua_model, CUA_MODEL) to the name the server lists at /v1/models, e.g. "
+            "ui-tars-1.5-7b or Qwen/Qwen3-VL-30B-A3B-Instruct")
+    return default_model(provider)
+
+
+def family_for(settings: Settings, env: Mapping[str, str]) -> families.Family:
+    """The open-weight model's family: as set, or guessed from the served model name."""
+    try:
+        return families.family_for(settings.model_family, model_for(settings, env))
+    except families.UnknownFamily as exc:
+        raise CuaConfigError(str(exc)) from None
 
 
 def tool_for(settings: Settings, env: Mapping[str, str]) -> str:
     """The computer tool version: as set, or picked by provider and model name."""
     provider = resolve_provider(settings, env)
     model = model_for(settings, env)
+    if provider == chat_dialect.PROVIDER:  # the family is the "tool": its grammar
+        return family_for(settings, env).name
     tool = settings.tool if settings.tool != "auto" else \
         _MODULES[provider].tool_for_model(model)
     valid = _TOOLS[provider]
@@ -99,6 +120,9 @@ def dialect_for(settings: Settings, env: Mapping[str, str]) -> Dialect:
         return anthropic_dialect.MessagesDialect(model, tool)
     if provider == "gemini":
         return gemini_dialect.GeminiDialect(model, settings.gemini_excluded)
+    if provider == chat_dialect.PROVIDER:
+        return chat_dialect.ChatDialect(model, family_for(settings, env),
+                                        settings.extra_body, settings.extra_headers)
     return openai_dialect.ResponsesDialect(model, tool, settings.history)
 
 
@@ -124,6 +148,6 @@ def build_client(settings: Settings, env: Mapping[str, str], credential: Any = N
     """The SDK client for the configured provider; CuaConfigError names what to set or
     install, before any page is opened."""
     provider = resolve_provider(settings, env)
-    if provider in ("anthropic", "gemini"):
+    if provider in ("anthropic", "gemini", chat_dialect.PROVIDER):
         return _MODULES[provider].build_client(settings, env, asynchronous=asynchronous)
     return openai_dialect.build_client(settings, env, credential, asynchronous=asynchronous)

@@ -82,7 +82,12 @@ OUR_TOOLS = (
 def step_text(kind: str, instruction: str, done: Sequence[str] = (),
               secrets: Sequence[str] = ()) -> str:
     """What the model is told at the start of a step, whatever the vendor."""
-    text = PROMPTS[kind].format(instruction=instruction)
+    return with_context(PROMPTS[kind].format(instruction=instruction), done, secrets)
+
+
+def with_context(text: str, done: Sequence[str] = (), secrets: Sequence[str] = ()) -> str:
+    """A step's text with what the model must also know: the secret placeholders it may
+    type, and the steps replayed from a cassette since it last heard from us."""
     if secrets:
         names = ", ".join("{" + name + "}" for name in secrets)
         text += (f"\nSecret values are given as placeholders: {names}. To enter one, type its "

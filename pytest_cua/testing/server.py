@@ -124,8 +124,12 @@ class RecordedRequest:
         return [i for i in self.input if isinstance(i, dict) and i.get("type") == kind]
 
     @property
+    def chat(self) -> bool:
+        return self.path.endswith("/chat/completions")
+
+    @property
     def anthropic(self) -> bool:
-        return isinstance(self.body, dict) and "messages" in self.body
+        return isinstance(self.body, dict) and "messages" in self.body and not self.chat
 
     @property
     def google(self) -> bool:
@@ -133,6 +137,8 @@ class RecordedRequest:
 
     def images(self) -> list[str]:
         """Data URLs of all images in the request: user messages and call outputs."""
+        if self.chat:
+            return _route("chat").image_urls(self.body)
         if self.anthropic:
             return _route("messages").image_urls(self.body)
         if self.google:
@@ -149,6 +155,8 @@ class RecordedRequest:
         return urls
 
     def texts(self) -> list[str]:
+        if self.chat:
+            return _route("chat").texts(self.body)
         if self.anthropic:
             return _route("messages").texts(self.body)
         if self.google:
@@ -177,6 +185,7 @@ class FakeResponsesServer:
         self.errors: list[str] = []
         self.delay = 0.0
         self.rate_limit: RateLimit | None = None  # see `limit`
+        self.chat_tool_calls = False  # chat route: Qwen's calls as parsed tool_calls
         self._issued: dict[str, _Issued] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -285,15 +294,17 @@ class FakeResponsesServer:
         )
         anthropic = parts.path.endswith("/messages")
         google = parts.path.endswith(":generateContent")
+        chat = parts.path.endswith("/chat/completions")
         with self._lock:
             self.requests.append(request)
-            if not (anthropic or google or parts.path.endswith("/responses")):
+            if not (anthropic or google or chat or parts.path.endswith("/responses")):
                 request.status = 404
                 handler._reply(404, {"error": {"message": f"no route {parts.path}"}})
                 return
             request.errors = (
                 _route("messages").check_request(body, request.headers, _check_typed)
                 if anthropic else _route("gemini").check_request(body) if google
+                else _route("chat").check_request(body, decode_image) if chat
                 else self._check_request(body))
             wait = self.rate_limit.admit(arrived) if self.rate_limit and not request.errors \
                 else None
@@ -334,7 +345,9 @@ class FakeResponsesServer:
                         _route("messages").build_reply(body, turn, self._next_id) if anthropic
                         else _route("gemini").build_reply(body, turn, self._next_id,
                                                           self._pointer)
-                        if google else self._build_response(body, scripted))
+                        if google else _route("chat").build_reply(
+                            body, turn, self._next_id, decode_image, self.chat_tool_calls)
+                        if chat else self._build_response(body, scripted))
                     status, reply, headers = 200, built, {}
                 except Exception as exc:
                     request.errors = [f"the scripted turn cannot be served: {exc}"]
