@@ -140,6 +140,11 @@ def pytest_configure(config: pytest.Config) -> None:
         session_settings = resolve(cli=cli, ini=ini, env=os.environ)
     except SettingError as exc:
         raise pytest.UsageError(f"pytest-cua: {exc}") from None
+    if providers.resolve_provider(session_settings, os.environ) == "openai-compatible":
+        try:  # the served model and its family: wrong ones are usage errors, before any test
+            providers.tool_for(session_settings, os.environ)
+        except CuaConfigError as exc:
+            raise pytest.UsageError(f"pytest-cua: {exc}") from None
     config.stash[_CLIENTS_KEY] = {}
     config.stash[_QUOTAS_KEY] = {}
     workerinput = getattr(config, "workerinput", None)

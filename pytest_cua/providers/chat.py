@@ -211,12 +211,14 @@ def build_client(settings: Settings, env: Mapping[str, str], *,
     variables the SDK reads; a local server takes any key."""
     import openai
 
-    base_url, key = env.get("OPENAI_BASE_URL"), env.get("OPENAI_API_KEY")
-    if not base_url or not key:
+    base_url = env.get("OPENAI_BASE_URL")
+    if not base_url:
         raise CuaConfigError(
             "provider 'openai-compatible' needs OPENAI_BASE_URL, the server's /v1 address "
-            "(vLLM and SGLang: http://localhost:8000/v1, Ollama: http://localhost:11434/v1), "
-            "and OPENAI_API_KEY (any value for a local server, e.g. EMPTY; the key for a "
-            "hosted one such as DashScope)")
+            "(vLLM and SGLang: http://localhost:8000/v1, Ollama: http://localhost:11434/v1); "
+            "OPENAI_API_KEY is only needed by a hosted server (DashScope); a local one takes "
+            "any key")
     cls = openai.AsyncOpenAI if asynchronous else openai.OpenAI
-    return cls(api_key=key, base_url=base_url, timeout=settings.timeout, max_retries=0)
+    # vLLM's documented placeholder when no key is set: local servers do not check it.
+    return cls(api_key=env.get("OPENAI_API_KEY") or "EMPTY", base_url=base_url,
+               timeout=settings.timeout, max_retries=0)
