@@ -13,10 +13,11 @@ not to one xdist worker, so its state is shared by every worker of the run (`sha
 
 Request starts are spaced evenly (the generic cell rate algorithm: each start reserves the
 next free slot), MARGIN wider than the quota so the jitter between our clock and the
-service's (up to 0.15 s a request, whatever the rate) never crosses it; a start woken later
-than LATE after its slot takes a new one instead of crowding the next. Tokens are charged
-when a reply says how many were used; the next start waits until the tokens spent so far
-fit the per-minute rate.
+service's (up to 0.15 s a request, whatever the rate) never crosses it. A learned pace is
+an estimate from below (a request that left late was counted by the service in a later
+second than its slot), so it is raised by PROBE every PROBE_AFTER seconds without a
+refusal: the next refusal lowers it again. Tokens are charged when a reply says how many
+were used; the next start waits until the tokens spent so far fit the per-minute rate.
 
 `requesting` is the retry policy as a generator of calls (sleeps and the request), driven
 by `probes.run` or `probes.arun`: one policy for the sync and the async agent.
@@ -41,7 +42,7 @@ WINDOWS = (1.0, 2.0, 5.0)  # seconds of admitted starts a refusal learns the rat
 KEEP = 60.0  # seconds of request starts kept to learn a rate from
 FIRST_BACKOFF, MAX_BACKOFF = 0.5, 8.0  # transient faults, as the vendors' SDKs wait
 HOLD_WITHOUT_HEADER = 1.0  # a 429 that did not say how long to wait
-LATE = 0.05  # seconds after its slot a start may still go
+PROBE, PROBE_AFTER = 1.1, 4.0  # a learned pace grows 10% after 4 s with no refusal
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,9 @@ class Quota:
         """Take the next free request start (now, or after a hold and the pace)."""
         with self._store.open() as state:
             now = self.clock()
+            if state.get("learned") and now - state.get("probed", now) >= PROBE_AFTER:
+                state["learned"] *= PROBE  # no refusal for a while: try a little faster
+                state["probed"] = now
             slot = max(now, state.get("hold", 0.0), state.get("tokens_free", 0.0))
             interval = self._interval(state)
             if interval:
@@ -93,14 +97,11 @@ class Quota:
             return Ticket(slot, slot - now, int(state.get("generation", 0)))
 
     def still_valid(self, ticket: Ticket) -> bool:
-        """Whether a reserved start still holds after its wait; if not it is given back,
-        to be taken again: a 429 seen meanwhile by another worker moved the hold past it,
-        or this process woke up too late (a busy machine) and would crowd the next start."""
+        """Whether a reserved start still holds after its wait: a 429 seen meanwhile by
+        another worker moved the hold past it, so it is given back and taken again."""
         with self._store.open() as state:
-            held = int(state.get("generation", 0)) != ticket.generation and \
-                state.get("hold", 0.0) > ticket.slot
-            late = self._interval(state) and self.clock() > ticket.slot + LATE
-            if not held and not late:
+            if int(state.get("generation", 0)) == ticket.generation or \
+                    state.get("hold", 0.0) <= ticket.slot:
                 return True
             _forget(state, ticket.slot)
             return False
@@ -123,8 +124,8 @@ class Quota:
                 # Sent at the learned pace and still refused: the pace is too fast.
                 same_burst = ticket.slot <= state.get("last_refusal", 0.0)
                 learned = old if same_burst else old * 0.9
-            state["learned"] = learned
-            state["last_refusal"] = now
+            state["learned"] = state["found"] = learned  # found: as a refusal left it
+            state["last_refusal"] = state["probed"] = now
             if error.limits.get("tokens_per_minute"):
                 state["tokens_limit"] = error.limits["tokens_per_minute"]
 
@@ -210,10 +211,11 @@ def run_lines(folder: Path) -> list[str]:
     lines = []
     for path in sorted(folder.glob("quota-*.json")):
         state = shared.read(path)
-        refused, learned = int(state.get("refused", 0)), float(state.get("learned", 0.0))
+        refused, learned = int(state.get("refused", 0)), float(state.get("found", 0.0))
         if refused:
             lines.append(
                 f"the model service refused {refused} requests for its rate (429); the "
-                f"workers then kept to {learned / MARGIN:.2f} requests/s together (declare "
-                f"--cua-requests-per-minute={learned * 60:g} to have none refused)")
+                f"workers paced themselves from there, near {learned / MARGIN:.2f} "
+                f"requests/s (declare --cua-requests-per-minute={learned * 60:.0f} to have "
+                "none refused)")
     return lines

@@ -159,3 +159,31 @@ def test_async_cassettes_record_replay_and_catch_a_change(cua_pytester, monkeypa
     changed.assert_outcomes(failed=1)
     changed.stdout.fnmatch_lines(["*CuaReplayMismatch*step 1 'Type Ada as the name'*",
                                   "*expected textbox \"Name\"*"])
+
+
+FAMILY_INNER = INNER.split("@pytest.mark.asyncio")[0] + """
+@pytest.mark.asyncio
+async def test_qwen_acts_and_checks(cua_fake_server, async_browser, cua_agent_for, site):
+    page = await open_form(async_browser, site)
+    agent = cua_agent_for(page)
+    assert isinstance(agent, AsyncCuaAgent) and agent.dialect.tool == "qwen3-vl"
+    x, y = await centre(page, "#name")
+    cua_fake_server.script(turn(computer_call(click(x, y), type_text("Ada"))),
+                           turn(verdict(True, "typed")),
+                           turn(verdict(False, "the heading says Sign up")))
+    assert (await agent("Type Ada as the name")).passed
+    assert await page.input_value("#name") == "Ada"
+    with pytest.raises(CuaCheckFailed, match="the heading says Sign up"):
+        await agent.check("The heading says Log in")
+    assert all(r.chat for r in cua_fake_server.requests)
+"""
+
+
+def test_async_agents_on_an_open_weight_family(cua_pytester):
+    """An async page on Qwen3-VL over chat completions: the async client, the family's
+    grammar, the one loop."""
+    cua_pytester.makepyfile(test_inner=FAMILY_INNER)
+    result = cua_pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-v", "--cua-provider=openai-compatible",
+        "--cua-model=Qwen/Qwen3-VL-30B-A3B-Instruct", timeout=240)
+    result.assert_outcomes(passed=1)
