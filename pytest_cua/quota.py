@@ -13,7 +13,7 @@ not to one xdist worker, so its state is shared by every worker of the run (`sha
 
 Request starts are spaced evenly (the generic cell rate algorithm: each start reserves the
 next free slot), MARGIN wider than the quota so the jitter between our clock and the
-service's (up to 0.15 s a request, whatever the rate) never crosses it. A learned pace is
+service's (up to 0.2 s a request, whatever the rate) never crosses it. A learned pace is
 an estimate from below (a request that left late was counted by the service in a later
 second than its slot), so it is raised by PROBE every PROBE_AFTER seconds without a
 refusal: the next refusal lowers it again. Tokens are charged when a reply says how many
@@ -37,7 +37,7 @@ from . import probes, shared
 from .errors import CuaProviderError
 from .providers.base import MAX_RETRIES
 
-MARGIN = 1.15  # request starts spaced 15% wider than the quota allows
+MARGIN = 1.2  # request starts spaced 20% wider than the quota allows
 WINDOWS = (1.0, 2.0, 5.0)  # seconds of admitted starts a refusal learns the rate from
 KEEP = 60.0  # seconds of request starts kept to learn a rate from
 FIRST_BACKOFF, MAX_BACKOFF = 0.5, 8.0  # transient faults, as the vendors' SDKs wait
