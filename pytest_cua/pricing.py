@@ -80,18 +80,6 @@ def parse_line(text: str) -> tuple[str, Price]:
     return match.group("model").lower(), Price(fresh, cached, output)  # type: ignore[union-attr]
 
 
-def parse_lines(value: object) -> tuple[str, ...]:
-    """Settings parser: a list, or a string of lines / `;`-separated entries; each checked."""
-    items = re.split(r"[;\n]", value) if isinstance(value, str) else [
-        part for v in value for part in re.split(r"[;\n]", str(v))]  # type: ignore[attr-defined]
-    lines = tuple(i.strip() for i in items if i and i.strip())
-    if not lines:
-        raise ValueError("expected MODEL=INPUT,CACHED_INPUT,OUTPUT lines")
-    for line in lines:
-        parse_line(line)
-    return lines
-
-
 def table(lines: Iterable[str] = ()) -> dict[str, Price]:
     """The built-in prices with the user's lines over them."""
     prices = dict(PRICES)

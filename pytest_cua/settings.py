@@ -174,15 +174,30 @@ def _names(value: Any) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _selectors(value: Any) -> tuple[str, ...]:
-    """CSS selectors: a list, or one string with one selector per line or separated by
-    ';' (a selector may hold commas). The browser judges them when a replay uses them."""
+def _entries(value: Any) -> tuple[str, ...]:
+    """A list, or one string with one entry per line or separated by ';' (an entry may
+    hold commas): the entries, stripped, empty ones dropped."""
     items = re.split(r"[;\n]", value) if isinstance(value, str) else [
         part for v in value for part in re.split(r"[;\n]", str(v))]
-    selectors = tuple(s.strip() for s in items if s and s.strip())
+    return tuple(s.strip() for s in items if s and s.strip())
+
+
+def _selectors(value: Any) -> tuple[str, ...]:
+    """CSS selectors (`_entries`); the browser judges them when a replay uses them."""
+    selectors = _entries(value)
     if not selectors:
         raise ValueError("expected CSS selectors such as '#clock' or '.ad, .greeting'")
     return selectors
+
+
+def _prices(value: Any) -> tuple[str, ...]:
+    """`MODEL=INPUT,CACHED,OUTPUT` entries (`_entries`), each checked now."""
+    lines = _entries(value)
+    if not lines:
+        raise ValueError("expected MODEL=INPUT,CACHED_INPUT,OUTPUT lines")
+    for line in lines:
+        pricing.parse_line(line)
+    return lines
 
 
 @dataclass(frozen=True)
@@ -233,7 +248,7 @@ SPECS: tuple[Spec, ...] = (
          "cua_tokens_per_minute", "CUA_TOKENS_PER_MINUTE"),
     Spec("max_cost", _rate("an amount of US dollars"), "--cua-max-cost", "cua_max_cost",
          "CUA_MAX_COST"),
-    Spec("prices", pricing.parse_lines, "--cua-price", "cua_prices", "CUA_PRICES"),
+    Spec("prices", _prices, "--cua-price", "cua_prices", "CUA_PRICES"),
     Spec("model_family", _choice(("auto", *FAMILIES)), "--cua-model-family",
          "cua_model_family", "CUA_MODEL_FAMILY", marker=True),
     Spec("extra_body", _json_object, "--cua-extra-body", "cua_extra_body", "CUA_EXTRA_BODY",
