@@ -12,12 +12,16 @@ not to one xdist worker, so its state is shared by every worker of the run (`sha
   (5xx, overloaded, cut connection) MAX_RETRIES times, a spent quota never.
 
 Request starts are spaced evenly (the generic cell rate algorithm: each start reserves the
-next free slot), MARGIN wider than the quota so the jitter between our clock and the
-service's (up to 0.2 s a request, whatever the rate) never crosses it. A learned pace is
-an estimate from below (a request that left late was counted by the service in a later
-second than its slot), so it is raised by PROBE every PROBE_AFTER seconds without a
-refusal: the next refusal lowers it again. Tokens are charged when a reply says how many
-were used; the next start waits until the tokens spent so far fit the per-minute rate.
+next free slot), MARGIN wider than the quota. A start planned on time can still leave late
+(on a busy machine, building the request or waking from the wait took up to half a second),
+so starts are paced again as their bytes leave (`Quota.sending`, asked by the socket hook of
+every client we build): a late one pushes the next one back instead of crowding it, and the
+margin only has to cover the jitter after that (the network, the service's clock). A
+learned pace is an estimate from below (a request that left late was counted by the
+service in a later second than its slot), so it is raised by PROBE every PROBE_AFTER
+seconds without a refusal: the next refusal lowers it again. Tokens are charged when a
+reply says how many were used; the next start waits until the tokens spent so far fit the
+per-minute rate.
 
 `requesting` is the retry policy as a generator of calls (sleeps and the request), driven
 by `probes.run` or `probes.arun`: one policy for the sync and the async agent.
@@ -35,9 +39,9 @@ from typing import Any
 
 from . import probes, shared
 from .errors import CuaProviderError
-from .providers.base import MAX_RETRIES
+from .providers.base import MAX_RETRIES, SENDING
 
-MARGIN = 1.2  # request starts spaced 20% wider than the quota allows
+MARGIN = 1.1  # request starts spaced 10% wider than the quota allows
 WINDOWS = (1.0, 2.0, 5.0)  # seconds of admitted starts a refusal learns the rate from
 KEEP = 60.0  # seconds of request starts kept to learn a rate from
 FIRST_BACKOFF, MAX_BACKOFF = 0.5, 8.0  # transient faults, as the vendors' SDKs wait
@@ -95,6 +99,28 @@ class Quota:
             state["starts"] = [*starts, slot]
             state.setdefault("first", slot)
             return Ticket(slot, slot - now, int(state.get("generation", 0)))
+
+    def sending(self, woke: bool = False) -> float:
+        """Seconds the request whose bytes are about to go must still wait (the socket hook
+        of `providers.base` asks, and asks again with `woke` after each wait, until 0).
+
+        Starts are spaced as they leave, not only as planned: one that left late (its JSON
+        built slowly, or its thread woke late from the wait) pushes the next one back
+        instead of crowding it. The first ask plans a departure after the last one planned;
+        after the wait, the request leaves unless one before it left late."""
+        with self._store.open() as state:
+            now = self.clock()
+            interval = self._interval(state)
+            due = max(now, state.get("hold", 0.0))
+            if interval:
+                due = max(due, state.get("left", 0.0) + interval)
+                if not woke:
+                    due = max(due, state.get("sent", 0.0) + interval)
+                    state["sent"] = due
+            if due > now:
+                return due - now
+            state["left"] = max(state.get("left", 0.0), now)
+            return 0.0
 
     def still_valid(self, ticket: Ticket) -> bool:
         """Whether a reserved start still holds after its wait: a 429 seen meanwhile by
@@ -183,7 +209,11 @@ def requesting(send: Callable[[], Any], sleep: Callable[[float], Any], quota: Qu
             yield lambda s=ticket.wait: sleep(s)
         if not quota.still_valid(ticket):
             continue
-        response = yield send
+        token = SENDING.set(quota)  # paced again at the socket (`Quota.sending`)
+        try:
+            response = yield send
+        finally:
+            SENDING.reset(token)
         if not isinstance(response, CuaProviderError):
             return probes.reraise(response)  # its tokens are charged once it is read
         error = response

@@ -6,14 +6,20 @@ one shared rate limit (429 + retry-after-ms, as OpenAI and Azure answer), real C
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
+import sys
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from pytest_cua import pricing, quota
+from pytest_cua import pricing, providers, quota
 from pytest_cua.errors import CuaProviderError
 from pytest_cua.providers import base
+from pytest_cua.settings import resolve
+from pytest_cua.testing import server
 from pytest_cua.testing.quota import RateLimit
 
 HARD_TIMEOUT = 400
@@ -32,7 +38,8 @@ def test_a_declared_quota_spaces_request_starts_evenly_with_a_margin():
     clock = Clock()
     pace = quota.Quota(requests_per_minute=120, clock=clock)
     waits = [pace.reserve().wait for _ in range(4)]
-    assert waits == pytest.approx([0.0, 0.6, 1.2, 1.8])  # 0.5 s apart, 20% wider
+    spacing = 0.5 * quota.MARGIN  # 0.5 s apart, and the margin
+    assert waits == pytest.approx([0.0, spacing, 2 * spacing, 3 * spacing])
 
 
 def test_a_429_holds_everyone_and_teaches_the_rate_it_admitted():
@@ -48,7 +55,8 @@ def test_a_429_holds_everyone_and_teaches_the_rate_it_admitted():
     assert state["learned"] == pytest.approx(2.0)  # 2 admitted in the last second
     assert state["hold"] == pytest.approx(clock.now + 0.8)
     after = [pace.reserve().wait for _ in range(3)]  # everyone waits out the hold, paced
-    assert after == pytest.approx([0.8, 0.8 + 0.6, 0.8 + 1.2])
+    spacing = 0.5 * quota.MARGIN
+    assert after == pytest.approx([0.8, 0.8 + spacing, 0.8 + 2 * spacing])
 
 
 def test_a_ticket_taken_before_another_workers_429_is_taken_again():
@@ -72,8 +80,80 @@ def test_tokens_per_minute_hold_the_next_start_until_the_tokens_fit():
     clock = Clock()
     pace = quota.Quota(tokens_per_minute=60_000, clock=clock)
     pace.reserve()
-    pace.used(5_000)  # 5 s worth of tokens (with the margin: 6 s)
-    assert pace.reserve().wait == pytest.approx(6.0)
+    pace.used(5_000)  # 5 s worth of tokens, and the margin
+    assert pace.reserve().wait == pytest.approx(5.0 * quota.MARGIN)
+
+
+def test_a_request_that_leaves_late_pushes_the_next_one_back_at_the_socket():
+    clock = Clock()
+    pace = quota.Quota(requests_per_minute=120, clock=clock)
+    spacing = 0.5 * quota.MARGIN
+    first, second = pace.reserve(), pace.reserve()
+    assert second.wait == pytest.approx(spacing)
+    clock.now += 0.5  # the first one's bytes leave half a second late ...
+    assert pace.sending() == 0.0
+    clock.now = first.slot + spacing  # ... the second one is on time
+    wait = pace.sending()
+    assert wait == pytest.approx(0.5)  # and waits for its spacing from the first
+    clock.now += wait + 0.3  # then its thread wakes 0.3 s late: it leaves at once
+    assert pace.sending(woke=True) == 0.0
+    left = clock.now
+    clock.now = first.slot + 2 * spacing  # the third, on time by plan
+    assert pace.sending() == pytest.approx(left + spacing - clock.now)
+
+
+class Asked:
+    """A stand-in quota: how often the socket hook asked it (a short wait, then go)."""
+
+    def __init__(self) -> None:
+        self.times = 0
+
+    def sending(self, woke: bool = False) -> float:
+        self.times += 1
+        return 0.0 if woke else 0.01
+
+
+CLOSED = "http://127.0.0.1:9"  # nothing listens: the hook runs, then the connection fails
+CLIENTS = {
+    "openai": {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": CLOSED + "/v1"},
+    "azure": {"AZURE_OPENAI_ENDPOINT": CLOSED, "AZURE_OPENAI_API_KEY": "k"},
+    "anthropic": {"ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": CLOSED},
+    "gemini": {"GEMINI_API_KEY": "k", "GOOGLE_GEMINI_BASE_URL": CLOSED},
+    "openai-compatible": {"OPENAI_BASE_URL": CLOSED + "/v1"},
+}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("provider", sorted(CLIENTS))
+def test_every_vendors_client_is_paced_at_the_socket(provider, asynchronous):
+    env = CLIENTS[provider]
+    settings = resolve(env={"CUA_PROVIDER": provider, "CUA_MODEL": "qwen3-vl-8b"})
+    client = providers.build_client(settings, env, asynchronous=asynchronous)
+    models = client.aio.models if provider == "gemini" and asynchronous else client.models
+    asked = Asked()
+    token = base.SENDING.set(asked)
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - any SDK's connection error
+            request = models.get(model="m") if provider == "gemini" else models.retrieve("m")
+            if asynchronous:
+                asyncio.run(request)
+    finally:
+        base.SENDING.reset(token)
+    assert asked.times == 2  # asked, waited, asked again: then the bytes went
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kernel's receive stamp is Linux's")
+def test_the_fake_counts_a_request_when_it_arrived_not_when_it_was_read():
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        listening.setsockopt(socket.SOL_SOCKET, server._KERNEL_STAMP, 1)
+        with socket.create_connection(listening.getsockname()) as client:
+            connection, _ = listening.accept()
+            with connection:
+                sent = time.time()
+                client.sendall(b"POST /v1/responses HTTP/1.1\r\n\r\n")
+                time.sleep(0.3)  # a busy handler thread reads it late
+                assert server._arrival(connection) == pytest.approx(sent, abs=0.1)
+                assert connection.recv(4) == b"POST"  # the peek left the bytes
 
 
 def test_fault_kinds_retry_after_and_declared_limits():

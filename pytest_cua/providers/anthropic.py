@@ -28,6 +28,7 @@ from .base import (
     FunctionCall,
     Image,
     ModelTurn,
+    paced_http_client,
     provider_fault,
     step_text,
 )
@@ -334,7 +335,8 @@ def build_client(settings: Settings, env: Mapping[str, str], *,
             "proxy), or run from recorded cassettes with --cua-cache=replay")
     cls = anthropic.AsyncAnthropic if asynchronous else anthropic.Anthropic
     return cls(api_key=key, base_url=env.get("ANTHROPIC_BASE_URL") or None,
-               timeout=settings.timeout, max_retries=0)  # retried by `quota`
+               timeout=settings.timeout, max_retries=0,  # retried by `quota`
+               http_client=paced_http_client(anthropic, asynchronous))
 
 
 def _sdk_errors() -> tuple[type[BaseException], ...]:

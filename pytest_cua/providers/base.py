@@ -10,7 +10,9 @@ sends with that vendor's SDK. A new vendor is one new dialect, not branches in t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 import email.utils
 import json
 import time
@@ -21,6 +23,50 @@ from typing import Any, Protocol
 # Retries of a transient fault (5xx, overloaded, cut connection), made by `quota` for every
 # vendor alike: the SDKs' own retries are off.
 MAX_RETRIES = 2
+
+
+class Sender(Protocol):
+    def sending(self, woke: bool = False) -> float: ...
+
+
+# The quota of the model request being sent in this thread or task (`quota.requesting` sets
+# it around each send), asked at the socket how long the bytes must still wait.
+SENDING: contextvars.ContextVar[Sender | None] = contextvars.ContextVar(
+    "pytest_cua_sending", default=None)
+
+
+def socket_hooks(asynchronous: bool = False) -> dict[str, list[Callable[..., Any]]]:
+    """httpx event hooks that pace a request when its bytes go, not when it was planned.
+
+    A request planned on time can leave late: building it (the screenshots' JSON) on a busy
+    machine takes up to half a second, and so can waking from a wait. Its start was spaced
+    from the others when planned, so late, it lands next to the one after it; paced again
+    as it leaves, the next one waits."""
+    if asynchronous:
+        async def apace(request: Any) -> None:
+            sender = SENDING.get()
+            wait = sender.sending() if sender is not None else 0.0
+            while wait > 0:
+                await asyncio.sleep(wait)
+                wait = sender.sending(woke=True)  # type: ignore[union-attr]
+
+        return {"request": [apace]}
+
+    def pace(request: Any) -> None:
+        sender = SENDING.get()
+        wait = sender.sending() if sender is not None else 0.0
+        while wait > 0:
+            time.sleep(wait)
+            wait = sender.sending(woke=True)  # type: ignore[union-attr]
+
+    return {"request": [pace]}
+
+
+def paced_http_client(sdk: Any, asynchronous: bool = False) -> Any:
+    """The `openai` or `anthropic` SDK's own default HTTP client (its timeouts, limits and
+    redirects), with `socket_hooks`."""
+    cls = sdk.DefaultAsyncHttpxClient if asynchronous else sdk.DefaultHttpxClient
+    return cls(event_hooks=socket_hooks(asynchronous))
 
 VERDICT_TOOL = "cua_verdict"
 ANSWER_TOOL = "cua_answer"

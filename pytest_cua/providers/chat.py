@@ -30,6 +30,7 @@ from .base import (
     FunctionCall,
     Image,
     ModelTurn,
+    paced_http_client,
     with_context,
 )
 
@@ -221,4 +222,5 @@ def build_client(settings: Settings, env: Mapping[str, str], *,
     cls = openai.AsyncOpenAI if asynchronous else openai.OpenAI
     # vLLM's documented placeholder when no key is set: local servers do not check it.
     return cls(api_key=env.get("OPENAI_API_KEY") or "EMPTY", base_url=base_url,
-               timeout=settings.timeout, max_retries=0)
+               timeout=settings.timeout, max_retries=0,
+               http_client=paced_http_client(openai, asynchronous))

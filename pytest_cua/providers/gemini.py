@@ -29,6 +29,7 @@ from .base import (
     Image,
     ModelTurn,
     provider_fault,
+    socket_hooks,
     step_text,
 )
 
@@ -300,7 +301,9 @@ def build_client(settings: Settings, env: Mapping[str, str], *,
             "--cua-cache=replay")
     options = types.HttpOptions(timeout=int(settings.timeout * 1000),
                                 base_url=env.get("GOOGLE_GEMINI_BASE_URL") or None,
-                                retry_options=types.HttpRetryOptions(attempts=1))  # `quota` retries
+                                retry_options=types.HttpRetryOptions(attempts=1),  # `quota` retries
+                                client_args={"event_hooks": socket_hooks()},
+                                async_client_args={"event_hooks": socket_hooks(True)})
     if vertex:
         client = genai.Client(vertexai=True, project=env.get("GOOGLE_CLOUD_PROJECT"),
                               location=env.get("GOOGLE_CLOUD_LOCATION"), http_options=options)

@@ -21,6 +21,7 @@ from .base import (
     FunctionCall,
     Image,
     ModelTurn,
+    paced_http_client,
     provider_fault,
 )
 
@@ -134,7 +135,8 @@ def build_client(settings: Settings, env: Mapping[str, str],
 
     provider = resolve_provider(settings, env)
     # Retries are ours (`quota`): the same for every vendor, and a 429 holds every worker.
-    common: dict[str, Any] = {"timeout": settings.timeout, "max_retries": 0}
+    common: dict[str, Any] = {"timeout": settings.timeout, "max_retries": 0,
+                              "http_client": paced_http_client(openai, asynchronous)}
     if provider == "openai":
         key = env.get("OPENAI_API_KEY")
         if not key:
