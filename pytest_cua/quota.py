@@ -122,6 +122,12 @@ class Quota:
             state["left"] = max(state.get("left", 0.0), now)
             return 0.0
 
+    def departed(self) -> None:
+        """The request's headers are on the socket (httpcore's trace, after `sending`): the
+        departure the next start is spaced from, if later than when `sending` let it go."""
+        with self._store.open() as state:
+            state["left"] = max(state.get("left", 0.0), self.clock())
+
     def still_valid(self, ticket: Ticket) -> bool:
         """Whether a reserved start still holds after its wait: a 429 seen meanwhile by
         another worker moved the hold past it, so it is given back and taken again."""

@@ -7,9 +7,11 @@ one shared rate limit (429 + retry-after-ms, as OpenAI and Azure answer), real C
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -97,6 +99,8 @@ def test_a_request_that_leaves_late_pushes_the_next_one_back_at_the_socket():
     assert wait == pytest.approx(0.5)  # and waits for its spacing from the first
     clock.now += wait + 0.3  # then its thread wakes 0.3 s late: it leaves at once
     assert pace.sending(woke=True) == 0.0
+    clock.now += 0.1  # and its headers reach the socket 0.1 s later still
+    pace.departed()
     left = clock.now
     clock.now = first.slot + 2 * spacing  # the third, on time by plan
     assert pace.sending() == pytest.approx(left + spacing - clock.now)
@@ -106,27 +110,46 @@ class Asked:
     """A stand-in quota: how often the socket hook asked it (a short wait, then go)."""
 
     def __init__(self) -> None:
-        self.times = 0
+        self.times = self.departures = 0
 
     def sending(self, woke: bool = False) -> float:
         self.times += 1
         return 0.0 if woke else 0.01
 
+    def departed(self) -> None:
+        self.departures += 1
 
-CLOSED = "http://127.0.0.1:9"  # nothing listens: the hook runs, then the connection fails
+
+@pytest.fixture
+def hangs_up():
+    """An address that reads a request and closes: the headers left, then the SDK fails."""
+    listening = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = listening.accept()
+                with connection:
+                    connection.recv(65536)
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listening.getsockname()[1]}"
+    listening.close()
+
+
 CLIENTS = {
-    "openai": {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": CLOSED + "/v1"},
-    "azure": {"AZURE_OPENAI_ENDPOINT": CLOSED, "AZURE_OPENAI_API_KEY": "k"},
-    "anthropic": {"ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": CLOSED},
-    "gemini": {"GEMINI_API_KEY": "k", "GOOGLE_GEMINI_BASE_URL": CLOSED},
-    "openai-compatible": {"OPENAI_BASE_URL": CLOSED + "/v1"},
+    "openai": {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": "{url}/v1"},
+    "azure": {"AZURE_OPENAI_ENDPOINT": "{url}", "AZURE_OPENAI_API_KEY": "k"},
+    "anthropic": {"ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "{url}"},
+    "gemini": {"GEMINI_API_KEY": "k", "GOOGLE_GEMINI_BASE_URL": "{url}"},
+    "openai-compatible": {"OPENAI_BASE_URL": "{url}/v1"},
 }
 
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
 @pytest.mark.parametrize("provider", sorted(CLIENTS))
-def test_every_vendors_client_is_paced_at_the_socket(provider, asynchronous):
-    env = CLIENTS[provider]
+def test_every_vendors_client_is_paced_at_the_socket(provider, asynchronous, hangs_up):
+    env = {name: value.format(url=hangs_up) for name, value in CLIENTS[provider].items()}
     settings = resolve(env={"CUA_PROVIDER": provider, "CUA_MODEL": "qwen3-vl-8b"})
     client = providers.build_client(settings, env, asynchronous=asynchronous)
     models = client.aio.models if provider == "gemini" and asynchronous else client.models
@@ -140,6 +163,7 @@ def test_every_vendors_client_is_paced_at_the_socket(provider, asynchronous):
     finally:
         base.SENDING.reset(token)
     assert asked.times == 2  # asked, waited, asked again: then the bytes went
+    assert asked.departures == 1  # and the trace of the headers written said when
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the kernel's receive stamp is Linux's")

@@ -28,11 +28,14 @@ MAX_RETRIES = 2
 class Sender(Protocol):
     def sending(self, woke: bool = False) -> float: ...
 
+    def departed(self) -> None: ...
+
 
 # The quota of the model request being sent in this thread or task (`quota.requesting` sets
 # it around each send), asked at the socket how long the bytes must still wait.
 SENDING: contextvars.ContextVar[Sender | None] = contextvars.ContextVar(
     "pytest_cua_sending", default=None)
+_HEADERS_SENT = "send_request_headers.complete"  # httpcore's trace event, HTTP/1.1 and 2
 
 
 def socket_hooks(asynchronous: bool = False) -> dict[str, list[Callable[..., Any]]]:
@@ -41,23 +44,41 @@ def socket_hooks(asynchronous: bool = False) -> dict[str, list[Callable[..., Any
     A request planned on time can leave late: building it (the screenshots' JSON) on a busy
     machine takes up to half a second, and so can waking from a wait. Its start was spaced
     from the others when planned, so late, it lands next to the one after it; paced again
-    as it leaves, the next one waits."""
+    as it leaves, the next one waits. When it really left is told by httpcore's trace of
+    the request headers written to the socket: a thread that lost the CPU between the hook
+    and the write left later than the hook thought."""
     if asynchronous:
         async def apace(request: Any) -> None:
             sender = SENDING.get()
-            wait = sender.sending() if sender is not None else 0.0
+            if sender is None:
+                return
+            wait = sender.sending()
             while wait > 0:
                 await asyncio.sleep(wait)
-                wait = sender.sending(woke=True)  # type: ignore[union-attr]
+                wait = sender.sending(woke=True)
+
+            async def atrace(event: str, info: dict) -> None:
+                if event.endswith(_HEADERS_SENT):
+                    sender.departed()
+
+            request.extensions["trace"] = atrace
 
         return {"request": [apace]}
 
     def pace(request: Any) -> None:
         sender = SENDING.get()
-        wait = sender.sending() if sender is not None else 0.0
+        if sender is None:
+            return
+        wait = sender.sending()
         while wait > 0:
             time.sleep(wait)
-            wait = sender.sending(woke=True)  # type: ignore[union-attr]
+            wait = sender.sending(woke=True)
+
+        def trace(event: str, info: dict) -> None:
+            if event.endswith(_HEADERS_SENT):
+                sender.departed()
+
+        request.extensions["trace"] = trace
 
     return {"request": [pace]}
 
