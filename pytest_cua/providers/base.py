@@ -16,7 +16,7 @@ import contextvars
 import email.utils
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,7 +35,17 @@ class Sender(Protocol):
 # it around each send), asked at the socket how long the bytes must still wait.
 SENDING: contextvars.ContextVar[Sender | None] = contextvars.ContextVar(
     "pytest_cua_sending", default=None)
-_HEADERS_SENT = "send_request_headers.complete"  # httpcore's trace event, HTTP/1.1 and 2
+# httpcore's trace events around writing the request headers (HTTP/1.1 and 2): the moment
+# the bytes go, after the connection is made.
+_WRITING, _WRITTEN = "send_request_headers.started", "send_request_headers.complete"
+
+
+def _waits(sender: Sender) -> Iterator[float]:
+    """The waits before the bytes may go: asked, and asked again after each wait."""
+    wait = sender.sending()
+    while wait > 0:
+        yield wait
+        wait = sender.sending(woke=True)
 
 
 def socket_hooks(asynchronous: bool = False) -> dict[str, list[Callable[..., Any]]]:
@@ -44,43 +54,41 @@ def socket_hooks(asynchronous: bool = False) -> dict[str, list[Callable[..., Any
     A request planned on time can leave late: building it (the screenshots' JSON) on a busy
     machine takes up to half a second, and so can waking from a wait. Its start was spaced
     from the others when planned, so late, it lands next to the one after it; paced again
-    as it leaves, the next one waits. When it really left is told by httpcore's trace of
-    the request headers written to the socket: a thread that lost the CPU between the hook
-    and the write left later than the hook thought."""
+    as it leaves, the next one waits. The hook gives the request httpcore's trace, which
+    waits just before the headers are written and tells when they were: a thread that loses
+    the CPU around the write leaves later than it was let go."""
     if asynchronous:
-        async def apace(request: Any) -> None:
+        async def ahook(request: Any) -> None:
             sender = SENDING.get()
             if sender is None:
                 return
-            wait = sender.sending()
-            while wait > 0:
-                await asyncio.sleep(wait)
-                wait = sender.sending(woke=True)
 
             async def atrace(event: str, info: dict) -> None:
-                if event.endswith(_HEADERS_SENT):
+                if event.endswith(_WRITING):
+                    for wait in _waits(sender):
+                        await asyncio.sleep(wait)
+                elif event.endswith(_WRITTEN):
                     sender.departed()
 
             request.extensions["trace"] = atrace
 
-        return {"request": [apace]}
+        return {"request": [ahook]}
 
-    def pace(request: Any) -> None:
+    def hook(request: Any) -> None:
         sender = SENDING.get()
         if sender is None:
             return
-        wait = sender.sending()
-        while wait > 0:
-            time.sleep(wait)
-            wait = sender.sending(woke=True)
 
         def trace(event: str, info: dict) -> None:
-            if event.endswith(_HEADERS_SENT):
+            if event.endswith(_WRITING):
+                for wait in _waits(sender):
+                    time.sleep(wait)
+            elif event.endswith(_WRITTEN):
                 sender.departed()
 
         request.extensions["trace"] = trace
 
-    return {"request": [pace]}
+    return {"request": [hook]}
 
 
 def paced_http_client(sdk: Any, asynchronous: bool = False) -> Any:
