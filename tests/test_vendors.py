@@ -367,3 +367,22 @@ def test_a_failed_action_is_told_once_in_its_result(vendor, cua_fake_server, for
     cua_agent("Press a key that does not exist")
     told = " ".join(cua_fake_server.requests[1].texts())
     assert told.count("unknown key 'NOT_A_KEY'") == 1, told
+
+
+def test_gemini_keeps_only_the_newest_screenshots_as_images():
+    from pytest_cua.providers import base, gemini
+
+    dialect = gemini.GeminiDialect("gemini-3-flash-preview", keep_images=2)
+    image = {"inline_data": {"mime_type": "image/png", "data": "x"}}
+    answer = {"function_response": {"name": "click_at", "response": {"url": "u"},
+                                    "parts": [image]}}
+    dialect._contents = [{"role": "user", "parts": [{"text": "go"}, image]},
+                         {"role": "user", "parts": [answer]},
+                         {"role": "user", "parts": [answer]}]
+    sent = dialect._bounded()
+    assert sent[0]["parts"] == [{"text": "go"}, {"text": base.OMITTED}]
+    assert [c["parts"][0] for c in sent[1:]] == [answer, answer]  # the newest two, whole
+    dialect.keep_images = 1
+    older = dialect._bounded()[1]["parts"][0]["function_response"]
+    assert older == {"name": "click_at", "response": {"url": "u"}}  # its screenshot left out
+    assert dialect._contents[1]["parts"][0] == answer  # the history itself stays whole

@@ -23,11 +23,13 @@ from ..settings import Settings
 from .base import (
     INSTRUCTIONS,
     MAX_RETRIES,
+    OMITTED,
     OUR_TOOLS,
     ComputerCall,
     FunctionCall,
     Image,
     ModelTurn,
+    keep_newest_images,
     paced_http_client,
     provider_fault,
     step_text,
@@ -45,7 +47,6 @@ SCREENSHOT_LIMIT = (1280, 800)
 KEEP_IMAGES = 3  # screenshots kept as images in a request, newest first (the vendor's loops)
 MAX_TOKENS = 4096
 SCROLL_PIXELS = 100  # one wheel click
-OMITTED = "(an earlier screenshot, left out to keep the request small)"
 
 
 def tool_for_model(model: str) -> str:
@@ -201,13 +202,10 @@ class MessagesDialect:
         """The history to send: the newest `keep_images` screenshots as images, older ones
         as a line of text, and a cache breakpoint on the newest message."""
         messages = copy.deepcopy(self._messages)
-        kept = 0
-        for message in reversed(messages):
-            blocks = message["content"] if isinstance(message["content"], list) else []
-            for holder, index in reversed(_image_slots(blocks)):
-                kept += 1
-                if kept > self.keep_images:
-                    holder[index] = {"type": "text", "text": OMITTED}
+        keep_newest_images((slot for message in reversed(messages)
+                            if isinstance(message["content"], list)
+                            for slot in reversed(_image_slots(message["content"]))),
+                           self.keep_images, lambda _: {"type": "text", "text": OMITTED})
         if messages and isinstance(messages[-1]["content"], list) and messages[-1]["content"]:
             messages[-1]["content"][-1]["cache_control"] = {"type": "ephemeral"}
         return messages

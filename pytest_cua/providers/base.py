@@ -16,7 +16,7 @@ import contextvars
 import email.utils
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -96,6 +96,24 @@ def paced_http_client(sdk: Any, asynchronous: bool = False) -> Any:
     redirects), with `socket_hooks`."""
     cls = sdk.DefaultAsyncHttpxClient if asynchronous else sdk.DefaultHttpxClient
     return cls(event_hooks=socket_hooks(asynchronous))
+
+
+# What stands in for an earlier screenshot in a request that keeps only the newest ones.
+OMITTED = "(an earlier screenshot, left out to keep the request small)"
+
+
+def keep_newest_images(slots: Iterable[tuple[list, int]], keep: int,
+                       omitted: Callable[[Any], Any]) -> None:
+    """Replace every image of a request but the newest `keep`, in place.
+
+    `slots` are where the images are, newest first, as (list, index) wherever the vendor's
+    wire format nests them (in messages, tool results, function responses); `omitted`
+    gives what stands in for one. Every vendor bounds its history this way: the cost and
+    the server's limits grow with each screenshot, the model needs only the last few."""
+    for seen, (holder, index) in enumerate(slots):
+        if seen >= keep:
+            holder[index] = omitted(holder[index])
+
 
 VERDICT_TOOL = "cua_verdict"
 ANSWER_TOOL = "cua_answer"

@@ -30,6 +30,7 @@ from .base import (
     FunctionCall,
     Image,
     ModelTurn,
+    keep_newest_images,
     paced_http_client,
     with_context,
 )
@@ -189,21 +190,14 @@ def _loads(arguments: Any) -> Any:
 def _newest_images(messages: list[dict], keep: int) -> list[dict]:
     """The messages with only the newest `keep` screenshots; older ones become a line of
     text in their place."""
-    out: list[dict] = []
-    seen = 0
-    for message in reversed(messages):
-        content = message.get("content")
-        if isinstance(content, list):
-            parts = []
-            for part in reversed(content):
-                if part.get("type") == "image_url":
-                    seen += 1
-                    if seen > keep:
-                        part = {"type": "text", "text": LEFT_OUT}
-                parts.append(part)
-            message = {**message, "content": list(reversed(parts))}
-        out.append(message)
-    return list(reversed(out))
+    out = [{**m, "content": list(m["content"])} if isinstance(m.get("content"), list) else m
+           for m in messages]
+    keep_newest_images(((m["content"], n) for m in reversed(out)
+                        if isinstance(m.get("content"), list)
+                        for n in reversed(range(len(m["content"])))
+                        if m["content"][n].get("type") == "image_url"),
+                       keep, lambda _: {"type": "text", "text": LEFT_OUT})
+    return out
 
 
 def build_client(settings: Settings, env: Mapping[str, str], *,

@@ -23,11 +23,13 @@ from ..settings import Settings
 from .base import (
     INSTRUCTIONS,
     MAX_RETRIES,
+    OMITTED,
     OUR_TOOLS,
     ComputerCall,
     FunctionCall,
     Image,
     ModelTurn,
+    keep_newest_images,
     provider_fault,
     socket_hooks,
     step_text,
@@ -46,7 +48,6 @@ GRID = 1000  # coordinates and magnitudes are 0-999 on each axis
 SCROLL_MAGNITUDE = 800  # scroll_at's default, in grid units
 REFUSALS = ("SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII",
             "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "MODEL_ARMOR")
-OMITTED = "(an earlier screenshot, left out to keep the request small)"
 
 
 def tool_for_model(model: str) -> str:
@@ -180,19 +181,10 @@ class GeminiDialect:
     def _bounded(self) -> list[dict]:
         """The newest `keep_images` screenshots as images, older ones as a line of text."""
         contents = [{**c, "parts": [dict(p) for p in c["parts"]]} for c in self._contents]
-        kept = 0
-        for content in reversed(contents):
-            for n in reversed(range(len(content["parts"]))):
-                part = content["parts"][n]
-                if "inline_data" in part:
-                    kept += 1
-                    if kept > self.keep_images:
-                        content["parts"][n] = {"text": OMITTED}
-                elif "function_response" in part and part["function_response"].get("parts"):
-                    kept += 1
-                    if kept > self.keep_images:
-                        content["parts"][n] = {"function_response": {
-                            k: v for k, v in part["function_response"].items() if k != "parts"}}
+        keep_newest_images(((content["parts"], n) for content in reversed(contents)
+                            for n in reversed(range(len(content["parts"])))
+                            if _has_image(content["parts"][n])),
+                           self.keep_images, _without_image)
         return contents
 
     # -- what we get --------------------------------------------------------------------
@@ -280,6 +272,19 @@ def _as_param(part: dict) -> dict:
     """A reply's part as it is sent back in the history."""
     keep = ("text", "thought", "thought_signature", "function_call")
     return {k: v for k, v in part.items() if k in keep}
+
+
+def _has_image(part: dict) -> bool:
+    return "inline_data" in part or bool(
+        "function_response" in part and part["function_response"].get("parts"))
+
+
+def _without_image(part: dict) -> dict:
+    """A screenshot as a line of text, or a function response without its screenshot."""
+    if "inline_data" in part:
+        return {"text": OMITTED}
+    return {"function_response": {k: v for k, v in part["function_response"].items()
+                                  if k != "parts"}}
 
 
 # ----------------------------------------------------------------- client and faults
