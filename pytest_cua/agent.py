@@ -25,9 +25,10 @@ from .errors import (
     CuaSafetyCheckFailed,
     CuaStepFailed,
 )
+from .likeness import Likeness
 from .loop import Conversation, Execute, Finish, Image, Send
 from .quota import Quota, requesting
-from .replay import Replaying
+from .replay import Replaying, heal_note
 from .screenshots import Shot
 from .settings import Settings
 from .trail import ActionRecord, StepResult, Trail, TurnRecord
@@ -80,6 +81,8 @@ class AgentCore(Replaying):
         # nobody looks at runs at the speed of plain Playwright.
         self.replay_screenshots = True
         self.settings = settings
+        self.base_url: str | None = None  # --base-url: replayed addresses are relative to it
+        self.likeness = Likeness(settings.replay_dates)
         # The vendor's dialect: the only part of the agent that knows who the model is.
         self.dialect = providers.dialect_for(settings, os.environ)
         self.computer = computer or self.computer_class(
@@ -158,6 +161,13 @@ class AgentCore(Replaying):
         if step.outcome == "running":
             step.finish("failed" if isinstance(exc, AssertionError) else "error", False,
                         f"{type(exc).__name__}: {exc}")
+        if step.source == "healed":  # a heal that did not work is no heal: the mismatch stays
+            step.source = "mismatch"
+            step.reason = (f"replay mismatch: {step.heal_reason}\nthe model, asked to heal "
+                           f"it, could not: {step.reason}")
+            if hasattr(exc, "add_note"):
+                exc.add_note("the model was asked because the replay no longer matched: "
+                             + step.heal_reason)
 
     def _close_step(self, step: StepResult, error: BaseException | None) -> None:
         self.computer.enforce_domains(False)
@@ -172,7 +182,8 @@ class AgentCore(Replaying):
         return replace(shot.image, page_url=self.page.url)
 
     def _begin(self, step: StepResult, shot: Shot) -> Send:
-        decision = self.conversation.begin(step.kind, step.instruction, self._seen(shot),
+        instruction = step.instruction + (heal_note(step) if step.source == "healed" else "")
+        decision = self.conversation.begin(step.kind, instruction, self._seen(shot),
                                            done=self._unseen,
                                            secrets=tuple(self._step_secrets))
         self._unseen = []

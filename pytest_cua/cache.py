@@ -29,6 +29,8 @@ HEADER = ("# pytest-cua cassette: the model's actions for one test, replayed by 
           "# Safe to commit (no screenshots, no keys). Re-record with --cua-cache=record.\n"
           "# change: what an act step changed on the page, which a replay must change again;\n"
           "# evidence: what a check or answer was judged on, which a replay must show again;\n"
+          "# *_paths: the element each line came from, so what a replay sees changing by\n"
+          "# itself is left out of the recording too;\n"
           "# volatile: content left out of both: seen changing by itself while recording\n"
           "# (changes: how often; a clock, a ticker) or marked by the user (marked: true).\n")
 
@@ -55,14 +57,22 @@ class RecordedStep:
     turns: list[dict[str, Any]] = field(default_factory=list)
     evidence: list[str] | None = None  # check / ask: the lines it was judged on
     change: dict[str, list[str]] | None = None  # act: {appeared: [...], disappeared: [...]}
+    # Where each line came from (the element's path), so content a later replay sees
+    # changing by itself is left out of the recording too; absent in older cassettes.
+    evidence_paths: list[str] | None = None
+    change_paths: dict[str, list[str]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "instruction": self.instruction,
                                 "finish": self.finish, "turns": self.turns}
         if self.change is not None:
             data["change"] = self.change
+            if self.change_paths is not None:
+                data["change_paths"] = self.change_paths
         if self.evidence is not None:
             data["evidence"] = self.evidence
+            if self.evidence_paths is not None:
+                data["evidence_paths"] = self.evidence_paths
         return data
 
 
@@ -167,11 +177,22 @@ def parse(data: Any, path: Path) -> Cassette:
                 _lines(change.get(key, [])) for key in ("appeared", "disappeared"))):
             raise _fail(path, f"{where}.change should map appeared and disappeared to lists "
                               "of lines")
+        change = {key: list(change.get(key) or [])
+                  for key in ("appeared", "disappeared")} if change else None
+        evidence_paths = raw.get("evidence_paths")
+        if evidence_paths is not None and not (
+                _lines(evidence_paths) and len(evidence_paths) == len(evidence or [])):
+            raise _fail(path, f"{where}.evidence_paths should list one path per evidence line")
+        change_paths = raw.get("change_paths")
+        if change_paths is not None and not (change and isinstance(change_paths, dict) and all(
+                _lines(change_paths.get(key, [])) and len(change_paths.get(key, []))
+                == len(change[key]) for key in ("appeared", "disappeared"))):
+            raise _fail(path, f"{where}.change_paths should list one path per line of "
+                              "appeared and disappeared")
         steps.append(RecordedStep(str(_need(raw, "kind", str, path, where)),
                                   str(_need(raw, "instruction", str, path, where)),
-                                  finish, turns, evidence,
-                                  {key: list(change.get(key) or [])
-                                   for key in ("appeared", "disappeared")} if change else None))
+                                  finish, turns, evidence, change, evidence_paths,
+                                  change_paths))
     volatile = data.get("volatile") or []
     if not (isinstance(volatile, list) and all(
             isinstance(v, dict) and isinstance(v.get("selector"), str) for v in volatile)):

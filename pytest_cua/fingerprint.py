@@ -78,7 +78,8 @@ LOCATE_JS = "([want, focus]) => {" + _HELPERS + """
 
 # The page evidence a step is judged on (see js/evidence.js): text with how it looks,
 # control states, images, canvases, in rendered order; what changes by itself left out.
-EVIDENCE_JS = "(arg) => {" + _HELPERS + scripts.load("watch.js") + scripts.load("evidence.js") + "}"
+EVIDENCE_JS = ("(arg) => {" + _HELPERS + scripts.load("watch.js") + scripts.load("animations.js")
+               + scripts.load("evidence.js") + "}")
 
 # Marks the focused field (inside open shadow roots too) as holding a typed secret, so
 # screenshots mask it.

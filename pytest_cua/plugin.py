@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from . import cache, domains, providers, quota, replay, screenshots, yamltests
+from . import cache, domains, likeness, providers, quota, replay, screenshots, yamltests
 from .agent import CuaAgent
 from .async_agent import AsyncCuaAgent
 from .budget import Budget
@@ -92,6 +92,8 @@ _HELP = {
                       "reports a mismatch (default 5)",
     "volatile": "CSS selector of content that changes by itself, left out of replay "
                 "comparisons (repeatable)",
+    "replay_dates": "dates and times in replayed evidence: kind (default: any date matches "
+                    "a date, unless the step names it) or exact",
     "requests_per_minute": "the provider's request quota (per endpoint and model), shared by "
                            "every xdist worker so nothing is refused; 0 learns it from 429s",
     "tokens_per_minute": "the provider's token quota (per endpoint and model), shared by "
@@ -106,7 +108,8 @@ _HELP = {
 }
 _CHOICES = {"model_family": ("auto", *FAMILIES), "provider": PROVIDERS, "tool": TOOLS,
             "cache": CACHE_MODES, "history": HISTORY_MODES,
-            "report_images": REPORT_IMAGES, "screenshot_format": screenshots.FORMATS}
+            "report_images": REPORT_IMAGES, "screenshot_format": screenshots.FORMATS,
+            "replay_dates": likeness.DATES}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -385,6 +388,7 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
                              quota=pace)
         # Downloads an action starts are kept beside pytest-playwright's other artifacts.
         agent.computer.download_dir = Path(output_path)
+        agent.base_url = request.getfixturevalue("base_url") or None
         if cua_settings.allowed_domains:
             base_url = request.getfixturevalue("base_url")
             own = [domains.host_rule(url) for url in (base_url or "", page.url)]
@@ -399,7 +403,8 @@ def cua_agent_for(request: pytest.FixtureRequest, cua_client: Any, cua_settings:
     if tape is not None:
         recorded_volatile = tape.recorded.volatile if tape.recorded else []
         steps, volatile = replay.recorded_steps(trail.steps, recorded_volatile,
-                                                cua_settings.volatile)
+                                                cua_settings.volatile,
+                                                likeness.Likeness(cua_settings.replay_dates))
         cassette = tape.to_write(steps, item.stash.get(_PASSED_KEY, False), volatile)
         if cassette is not None:
             cache.save(tape.path, cassette)
@@ -516,6 +521,9 @@ def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) ->
     if tape is not None:
         properties += [(f"cua_{source}", tape.sources.count(source))
                        for source in cache.SOURCES]
+        # what healing cost: the model turns of the steps it healed
+        properties.append(("cua_heal_turns", sum(
+            1 for s in trail.steps if s.source == "healed" for t in s.turns if not t.replayed)))
     # What the run's index and summary show of the test; travels with the report (xdist).
     # A test that passed opens at its start (a step it expected to fail is no failure).
     failing = html_trail.failing_step(trail) if report.failed else None
@@ -561,7 +569,7 @@ class SessionTotals:
     def __init__(self, trail_folder: Path | None = None, settings: Settings | None = None,
                  allure_dir: str | None = None) -> None:
         # Cache hits and misses; turns and tokens are summed from the rows (trail_index).
-        self.cassettes = {**dict.fromkeys(cache.SOURCES, 0), "cassettes": 0}
+        self.cassettes = {**dict.fromkeys(cache.SOURCES, 0), "cassettes": 0, "heal_turns": 0}
         self.trail_folder = trail_folder
         self.settings = settings or Settings()
         self.allure_dir = allure_dir
@@ -585,6 +593,7 @@ class SessionTotals:
             self.cassettes["cassettes"] += 1
             for source in cache.SOURCES:
                 self.cassettes[source] += int(props[f"cua_{source}"])
+            self.cassettes["heal_turns"] += int(props.get("cua_heal_turns", 0))
 
     def pytest_sessionfinish(self) -> None:
         trails = [row for row in self.rows if row["trail"]]
@@ -609,7 +618,7 @@ class SessionTotals:
             terminalreporter.write_line(
                 f"cassettes: {t['replayed']} steps replayed (cache hits), {t['live']} asked the "
                 f"model (misses), {t['healed']} healed after a mismatch"
-            )
+                + (f" ({t['heal_turns']} model turns)" if t["healed"] else ""))
 
 
 def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:

@@ -199,11 +199,12 @@ def evidence(frame: Any, marked: list[str] | tuple[str, ...] = (), clip: list[fl
     if isinstance(seen, Exception):
         if depth == 0:
             raise seen
-        return {"lines": [], "paths": [], "volatile": [], "bad": []}  # a frame going away
+        return {"lines": [], "paths": [], "volatile": [], "bad": [],  # a frame going away
+                "settling": False}
     found = {"lines": [prefix + line for line in seen["lines"]],
              "paths": [prefix + path for path in seen["paths"]],
              "volatile": [{**v, "path": prefix + v["path"]} for v in seen["volatile"]],
-             "bad": list(seen["bad"])}
+             "bad": list(seen["bad"]), "settling": bool(seen.get("settling"))}
     clip = seen["clip"]
     if depth >= MAX_FRAME_DEPTH:
         return found
@@ -222,8 +223,9 @@ def evidence(frame: Any, marked: list[str] | tuple[str, ...] = (), clip: list[fl
         inner = [left - box[0], top - box[1], right - box[0], bottom - box[1]]
         label = fingerprint.frame_label({"name": info["name"], "path": url_path(child.url)})
         inside = yield from evidence(child, marked, inner, depth + 1, f"{prefix}[{label}] ")
-        for key in found:
+        for key in ("lines", "paths", "volatile", "bad"):
             found[key] += [b for b in inside[key] if key != "bad" or b not in found["bad"]]
+        found["settling"] = found["settling"] or inside["settling"]
     return found
 
 

@@ -17,21 +17,22 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import dialogs, fingerprint, probes, safety, screenshots
+from . import dialogs, fingerprint, probes, safety
 from .actions import ActionError, Scale, describe
 from .cache import RecordedStep, recording_of
 from .errors import CuaConfigError, CuaReplayMismatch
+from .likeness import Likeness
 from .loop import Finish
 from .trail import ActionRecord, StepResult, TurnRecord
 
 POLL_MS = 100  # how often a replay looks again while it waits for an element or outcome
 SHOWN_LIMIT = 12  # lines of a difference shown in a mismatch; the rest are counted
+SETTLE_CAP = 1.0  # seconds a reading waits for a look the page changes by script to settle
 ADDRESS = "[address {}]"
 
 
@@ -46,40 +47,63 @@ class Reading:
 
     def shown(self, volatile: Iterable[str] = ()) -> list[str]:
         """The lines, less those of volatile elements (their paths and what they hold)."""
+        return self.shown_at(volatile)[0]
+
+    def shown_at(self, volatile: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+        """The lines shown (see `shown`) and the path of the element each came from."""
         cut = tuple(volatile) + tuple(self.volatile)
         if not cut:
-            return list(self.lines)
-        prefixes = tuple(p + "/" for p in cut)
-        return [line for line, path in zip(self.lines, self.paths, strict=True)
-                if path not in cut and not path.startswith(prefixes)]
+            return list(self.lines), list(self.paths)
+        kept = [(line, path) for line, path in zip(self.lines, self.paths, strict=True)
+                if not under(path, cut)]
+        return [line for line, _ in kept], [path for _, path in kept]
 
 
-def read(computer: Any, marked: Sequence[str]) -> probes.Probe[Reading]:
+def under(path: str, volatile: Iterable[str]) -> bool:
+    """Whether the element at `path` is one of `volatile` or inside one."""
+    return any(path == v or path.startswith(v + "/") for v in volatile)
+
+
+def read(computer: Any, marked: Sequence[str], base_url: str | None = None
+         ) -> probes.Probe[Reading]:
     """The evidence of the executor's page now, frames included, with the address it is
-    on. Finite CSS animations and transitions are shown at their end first, as screenshots
-    show them: a reading taken mid-fade is the page on its way, not where it is going."""
-    yield from computer.in_every_frame(screenshots.FINISH_ANIMATIONS_JS)
+    on. The page is read as its screenshots show it (finite animations at their end,
+    endless ones at their start, in every document and shadow root: js/animations.js);
+    a look the page is still changing by script (a highlight fading) is given up to
+    SETTLE_CAP to settle, so a reading is where the page is going, not a frame of it."""
     page = computer.page
-    seen = yield from probes.evidence(page.main_frame, marked)
+    deadline = time.monotonic() + SETTLE_CAP
+    while True:
+        seen = yield from probes.evidence(page.main_frame, marked)
+        if not seen["settling"] or time.monotonic() >= deadline:
+            break
+        yield (lambda: page.wait_for_timeout(POLL_MS))
     if seen["bad"]:
         raise CuaConfigError(
             f"these volatile selectors are not CSS selectors the browser accepts: "
             f"{', '.join(map(repr, seen['bad']))} (from --cua-volatile, cua_volatile or "
             "@pytest.mark.cua(volatile=...)); fix or remove them")
-    lines = [ADDRESS.format(_address(page.url)), *seen["lines"]]
+    lines = [ADDRESS.format(address(page.url, base_url)), *seen["lines"]]
     return Reading(lines, ["address", *seen["paths"]],
                    {v["path"]: v for v in seen["volatile"]})
 
 
-def _address(url: Any) -> str:
+def address(url: Any, base_url: str | None = None) -> str:
     """The page's address without its origin (ports differ from run to run), with its
-    query and fragment (a single-page app's route); a local file by its name (its folder
-    differs from machine to machine)."""
-    parts = urlsplit(str(url))
+    query and fragment (a single-page app's route); under `--base-url`, relative to it (one
+    cassette replays against a local server and a preview deploy under a path); a local
+    file by its name (its folder differs from machine to machine)."""
+    text = str(url)
+    if base_url:
+        base = base_url.rstrip("/")
+        if text == base or text.startswith((base + "/", base + "?", base + "#")):
+            rest = text[len(base):]
+            return rest if rest.startswith("/") else "/" + rest
+    parts = urlsplit(text)
     if parts.scheme == "file":
         return "file " + parts.path.rstrip("/").rsplit("/", 1)[-1]
     if parts.scheme not in ("http", "https"):
-        return str(url)
+        return text
     query = _PORT.sub(r"\1\2", parts.query)  # an address in the query: its port too
     return (parts.path or "/") + (f"?{query}" if query else "") + (
         f"#{parts.fragment}" if parts.fragment else "")
@@ -88,34 +112,30 @@ def _address(url: Any) -> str:
 _PORT = re.compile(r"(//|%2F%2F)([^/?#&%:]+)(?::|%3A)\d+", re.IGNORECASE)
 
 
-def change(before: list[str], after: list[str]) -> dict[str, list[str]]:
-    """What appeared and what went away between two readings, as multisets of lines in
-    the order the page shows them: a reordering or a layout shift alone is no change."""
-    gained, lost = Counter(after) - Counter(before), Counter(before) - Counter(after)
-    return {"appeared": _in_order(after, gained), "disappeared": _in_order(before, lost)}
-
-
-def _in_order(lines: list[str], wanted: Counter) -> list[str]:
-    left, out = Counter(wanted), []
-    for line in lines:
-        if left[line] > 0:
-            left[line] -= 1
-            out.append(line)
-    return out
-
-
-def change_differences(recorded: dict[str, list[str]], now: dict[str, list[str]]) -> list[str]:
-    """How a step's change now differs from the recorded one, in a reader's words."""
+def change_differences(recorded: dict[str, list[str]], now: dict[str, list[str]],
+                       shown: Sequence[str], likeness: Likeness) -> list[str]:
+    """How a step's change now differs from the recorded one, in a reader's words; `shown`
+    is the page now, so a line is said to be "still there" only when it is."""
     out = []
-    for key, missing, extra in (
-            ("appeared", "expected to appear, did not: ",
-             "appeared, which it did not when recorded: "),
-            ("disappeared", "expected to go away, still there: ",
-             "went away, which it did not when recorded: ")):
-        want, got = Counter(recorded.get(key) or []), Counter(now.get(key) or [])
-        out += [missing + line for line in _in_order(recorded.get(key) or [], want - got)]
-        out += [extra + line for line in _in_order(now.get(key) or [], got - want)]
+    missing, extra = likeness.missing(recorded.get("appeared") or [], now.get("appeared") or [])
+    out += ["expected to appear, did not: " + line for line in missing]
+    out += ["appeared, which it did not when recorded: " + line for line in extra]
+    missing, extra = likeness.missing(recorded.get("disappeared") or [],
+                                      now.get("disappeared") or [])
+    still, _ = likeness.missing(missing, shown)
+    out += [("expected to go away, was not on the page: " if line in still
+             else "expected to go away, still there: ") + line for line in missing]
+    out += ["went away, which it did not when recorded: " + line for line in extra]
     return fingerprint.limited(out, SHOWN_LIMIT)
+
+
+def evidence_differences(expected: Sequence[str], found: Sequence[str],
+                         likeness: Likeness) -> list[str]:
+    """The lines that differ between recorded and current evidence, +/- prefixed; lines
+    that say the same thing (a colour a frame apart, another day's date) are no
+    difference."""
+    return fingerprint.evidence_changes(list(expected), likeness.aligned(expected, found),
+                                        SHOWN_LIMIT)
 
 
 def volatile_of(readings: Iterable[Reading | None]) -> dict[str, dict[str, Any]]:
@@ -128,19 +148,21 @@ def volatile_of(readings: Iterable[Reading | None]) -> dict[str, dict[str, Any]]
 
 
 def recorded_steps(steps: Sequence[StepResult], recorded: Sequence[dict] = (),
-                   marked: Sequence[str] = ()) -> tuple[list[RecordedStep], list[dict]]:
+                   marked: Sequence[str] = (), likeness: Likeness | None = None
+                   ) -> tuple[list[RecordedStep], list[dict]]:
     """The steps as a cassette keeps them, and the volatile content to record beside them:
     what an earlier recording kept (`recorded`, auto mode), what the user marked, what was
     seen changing by itself. The last is left out of every step's evidence and change, also
     of steps read before it was found out.
     """
+    likeness = likeness or Likeness()
     seen = volatile_of(r for s in steps for r in (s.readings or ()))
     paths = list(seen)
     kept: list[RecordedStep] = []
     for step in steps:
         recording = step.recording if step.source == "replayed" else None
         if recording is None:
-            recording = _recording_of(step, paths)
+            recording = _recording_of(step, paths, likeness.for_step(step.instruction))
         kept.append(recording)
     entries = {v["selector"]: dict(v) for v in recorded}
     for selector in marked:
@@ -151,16 +173,30 @@ def recorded_steps(steps: Sequence[StepResult], recorded: Sequence[dict] = (),
     return kept, list(entries.values())
 
 
-def _recording_of(step: StepResult, volatile: list[str]) -> RecordedStep:
+def _recording_of(step: StepResult, volatile: list[str], likeness: Likeness) -> RecordedStep:
     recording = recording_of(step)
     before, after = step.readings or (None, None)
     if after is not None:
+        lines, paths = after.shown_at(volatile)
         if step.kind == "act":
-            recording.change = change(before.shown(volatile) if before else [],
-                                      after.shown(volatile))
+            was, was_at = before.shown_at(volatile) if before else ([], [])
+            gone, new, _ = likeness.unmatched(was, lines)
+            recording.change = {"appeared": [lines[j] for j in new],
+                                "disappeared": [was[i] for i in gone]}
+            recording.change_paths = {"appeared": [paths[j] for j in new],
+                                      "disappeared": [was_at[i] for i in gone]}
         else:
-            recording.evidence = after.shown(volatile)
+            recording.evidence, recording.evidence_paths = lines, paths
     return recording
+
+
+def _without(lines: Sequence[str], paths: Sequence[str] | None,
+             volatile: Iterable[str]) -> list[str]:
+    """Recorded lines less those that came from elements now known to be volatile."""
+    cut = tuple(volatile)
+    if not paths or not cut:
+        return list(lines)
+    return [line for line, path in zip(lines, paths, strict=True) if not under(path, cut)]
 
 
 class Replaying:
@@ -172,6 +208,8 @@ class Replaying:
     settings: Any
     tape: Any
     replay_screenshots: bool
+    base_url: str | None  # --base-url: addresses are read relative to it
+    likeness: Likeness  # how lines are compared: colours perceptually, dates by kind
     _replaying: dict | None
     _dialog_problem: str
     _unseen: list[str]
@@ -186,7 +224,7 @@ class Replaying:
 
     def _reading_now(self) -> probes.Probe[Reading]:
         """The page's evidence, secret values redacted."""
-        reading = yield from read(self.computer, self._marked)
+        reading = yield from read(self.computer, self._marked, self.base_url)
         reading.lines = [self._redact(line) for line in reading.lines]
         return reading
 
@@ -268,19 +306,28 @@ class Replaying:
             what = "what the step changed" if step.kind == "act" else "page evidence"
             return (f"the cassette has no {what} for this {step.kind}, so it cannot be "
                     "re-verified")
+        likeness = self.likeness.for_step(step.instruction)
         before = step.readings[0] if step.readings else None
         deadline = time.monotonic() + self.settings.replay_timeout
         while True:
             now = yield from self._reading_now()
-            volatile = list(volatile_of((before, now)))
+            # What this replay saw changing by itself: out of the page and the recording.
+            learned = volatile_of((before, now))
+            shown = now.shown(learned)
             if step.kind == "act":
-                got = change(before.shown(volatile) if before else [], now.shown(volatile))
-                differences = change_differences(expected, got)
+                paths = recorded.change_paths or {}
+                wanted = {key: _without(expected.get(key) or [], paths.get(key), learned)
+                          for key in ("appeared", "disappeared")}
+                got = likeness.change(before.shown(learned) if before else [], shown)
+                differences = change_differences(wanted, got, shown, likeness)
             else:
-                differences = fingerprint.evidence_changes(expected, now.shown(volatile),
-                                                           SHOWN_LIMIT)
+                differences = evidence_differences(
+                    _without(expected, recorded.evidence_paths, learned), shown, likeness)
             if not differences:
                 step.readings = (before, now)
+                step.notes += [
+                    f"seen changing by itself during the replay, left out of the comparison: "
+                    f"{v['selector']} ({v['changes']} changes)" for v in learned.values()]
                 return ""
             if time.monotonic() >= deadline:
                 break
@@ -377,6 +424,8 @@ class Replaying:
         return dialogs.Answer.from_dict(recorded)
 
     def _mismatch(self, step: StepResult, problem: str) -> None:
+        """A strict replay fails the step; `auto` hands it to the model where the replay
+        stopped (see `heal_note`): nothing the replay did is done twice."""
         __tracebackhide__ = True
         if self.tape is not None and self.tape.mode == "auto":
             step.source, step.heal_reason = "healed", problem
@@ -384,6 +433,20 @@ class Replaying:
         step.source = "mismatch"
         step.finish("failed", False, f"replay mismatch: {problem}")
         raise CuaReplayMismatch(step.index + 1, step.instruction, problem, step)
+
+
+def heal_note(step: StepResult) -> str:
+    """What the model is told when it takes over a step the replay could not finish: the
+    actions the replay already performed on the page it now sees (as the trail words them),
+    so it judges the step from there instead of doing it again."""
+    done = [a.description for t in step.turns for a in t.actions
+            if not a.error and not a.answers_dialog]
+    if not done:
+        return ""
+    listed = "; ".join(f"{n}. {d}" for n, d in enumerate(done, 1))
+    return (f"\n(Part of this step was already carried out on the page you see now, by a "
+            f"replay of an earlier run: {listed}. Do not repeat these actions. If the step is "
+            "now complete, report it as done; otherwise continue only with what is missing.)")
 
 
 def _moved(action: dict, point: tuple[int, int]) -> dict:

@@ -25,6 +25,7 @@ from typing import Any
 
 from PIL import Image as PILImage
 
+from . import scripts
 from .actions import Scale
 from .loop import Image
 
@@ -38,17 +39,11 @@ JPEG_QUALITY = 90  # busy screens: below the texture's own noise; 80 blurs small
 BUSY_PNG = 0.5
 CALM_JPEG = 0.12
 
-# Finite CSS animations and transitions jump to their end (firing their end events), so
-# the model sees where the page is going; infinite ones (spinners) are left running.
-FINISH_ANIMATIONS_JS = """() => {
-  if (!document.getAnimations) return;
-  for (const a of document.getAnimations()) {
-    const end = a.effect && a.effect.getComputedTiming().endTime;
-    if (a.playState === 'running' && Number.isFinite(end)) {
-      try { a.finish(); } catch (e) {}
-    }
-  }
-}"""
+# Finite CSS animations and transitions jump to their end (firing their end events), in the
+# document and every open shadow root, so the model sees where the page is going; infinite
+# ones (spinners) are left running.
+FINISH_ANIMATIONS_JS = ("() => {" + scripts.load("animations.js")
+                        + " finishAnimations(everyAnimation()); }")
 
 
 @dataclass

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import pricing, safety, screenshots
+from . import likeness, pricing, safety, screenshots
 from .providers.families import FAMILIES
 
 PROVIDERS = ("auto", "openai", "azure", "anthropic", "gemini", "openai-compatible")
@@ -51,6 +51,7 @@ class Settings:
     trail_url: str | None = None  # where the trail folder is published, for links
     replay_timeout: float = 5.0  # seconds a replay waits for an element or an outcome
     volatile: tuple[str, ...] = ()  # CSS selectors of content left out of replay comparisons
+    replay_dates: str = "kind"  # dates and times in evidence: by kind, or exact (likeness)
     requests_per_minute: float = 0.0  # the provider's quota, shared by every worker (0: learn)
     tokens_per_minute: float = 0.0
     max_cost: float = 0.0  # US dollars the run may spend on model turns (0: no limit)
@@ -242,6 +243,8 @@ SPECS: tuple[Spec, ...] = (
          "CUA_REPLAY_TIMEOUT", marker=True),
     Spec("volatile", _selectors, "--cua-volatile", "cua_volatile", "CUA_VOLATILE",
          marker=True),
+    Spec("replay_dates", _choice(likeness.DATES), "--cua-replay-dates", "cua_replay_dates",
+         "CUA_REPLAY_DATES", marker=True),
     Spec("requests_per_minute", _rate("requests per minute"), "--cua-requests-per-minute",
          "cua_requests_per_minute", "CUA_REQUESTS_PER_MINUTE"),
     Spec("tokens_per_minute", _rate("tokens per minute"), "--cua-tokens-per-minute",

@@ -72,6 +72,7 @@ class StepResult:
     # what a cassette keeps of the step's outcome, and what a replay compared.
     readings: tuple[Any, Any] | None = None
     recording: Any = None  # the cassette step a replay used, copied unchanged when rewritten
+    notes: list[str] = field(default_factory=list)  # what the run noticed (a replay's learning)
 
     @property
     def replayed(self) -> bool:

@@ -23,7 +23,7 @@ from .errors import CuaError
 
 SUFFIXES = (".cua.yaml", ".cua.yml")
 # Settings a file may give its tests, as @pytest.mark.cua(...) would.
-SETTING_KEYS = ("safety_policy", "max_steps", "volatile", "replay_timeout")
+SETTING_KEYS = ("safety_policy", "max_steps", "volatile", "replay_timeout", "replay_dates")
 TEST_KEYS = {"name", "url", "markers", "viewport", *SETTING_KEYS, "steps"}
 STEP_KINDS = ("act", "check", "ask")
 

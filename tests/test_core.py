@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from pytest_cua import actions, loop, providers, replay, safety, screenshots
+from pytest_cua import actions, likeness, loop, providers, replay, safety, screenshots
 from pytest_cua.errors import CuaProviderError
+from pytest_cua.likeness import Likeness
 from pytest_cua.providers import responses as protocol
 from pytest_cua.providers.openai import ResponsesDialect
 from pytest_cua.settings import SettingError, resolve
@@ -69,23 +70,65 @@ def test_replay_settings():
 
 # ------------------------------------------------------------------------------ replay
 def test_a_change_is_what_appeared_and_what_went_away_in_any_order():
+    change = Likeness().change
     before = ["Tasks", "0 tasks left", "[input New task: \"\"]"]
     after = ["Tasks", "buy milk", "1 task left", "[input New task: \"\"]"]
-    assert replay.change(before, after) == {"appeared": ["buy milk", "1 task left"],
-                                            "disappeared": ["0 tasks left"]}
-    assert replay.change(before, list(reversed(before))) == {"appeared": [], "disappeared": []}
-    twice = replay.change(["a"], ["a", "a"])  # lines are counted: a second "a" appeared
+    assert change(before, after) == {"appeared": ["buy milk", "1 task left"],
+                                     "disappeared": ["0 tasks left"]}
+    assert change(before, list(reversed(before))) == {"appeared": [], "disappeared": []}
+    twice = change(["a"], ["a", "a"])  # lines are counted: a second "a" appeared
     assert twice == {"appeared": ["a"], "disappeared": []}
 
 
 def test_change_differences_say_what_is_missing_and_what_is_new():
-    recorded = {"appeared": ["buy milk", "1 task left"], "disappeared": ["0 tasks left"]}
+    recorded = {"appeared": ["buy milk", "1 task left"],
+                "disappeared": ["0 tasks left", "Last synced Nov 24"]}
     now = {"appeared": ["1 task left", "Error"], "disappeared": []}
-    assert replay.change_differences(recorded, now) == [
+    shown = ["Tasks", "0 tasks left", "1 task left", "Error"]
+    assert replay.change_differences(recorded, now, shown, Likeness()) == [
         "expected to appear, did not: buy milk",
         "appeared, which it did not when recorded: Error",
-        "expected to go away, still there: 0 tasks left"]
-    assert replay.change_differences(recorded, recorded) == []
+        "expected to go away, still there: 0 tasks left",
+        # not on the page now: never "still there"
+        "expected to go away, was not on the page: Last synced Nov 24"]
+    assert replay.change_differences(recorded, recorded, shown, Likeness()) == []
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("Save {color rgb(3, 132, 199)}", "Save {color rgb(2, 132, 199)}", True),  # mid-transition
+    ("Email {border 1px rgb(222, 226, 230)}", "Email {border 1px rgb(220, 53, 69)}", False),
+    ("x {background rgba(0, 0, 0, 0.5)}", "x {background rgba(0, 0, 0, 0.502)}", True),
+    ("x {background rgba(0, 0, 0, 0.5)}", "x {background rgba(0, 0, 0, 0.6)}", False),
+    ("x {color oklch(0.6 0.2 250)}", "x {color oklch(0.601 0.2 250)}", True),
+    ("x {color rgb(0, 0, 0)}", "y {color rgb(0, 0, 0)}", False),
+])
+def test_colours_are_compared_as_a_person_sees_them(a, b, same):
+    assert Likeness().same(a, b) is same
+
+
+@pytest.mark.parametrize(("line", "kinds"), [
+    ("Last synced Dec 3, 2026, 10:14 AM · updated 7 minutes ago",
+     "Last synced {date}, {time} · updated {relative time}"),
+    ("date: Fri, 04 Dec 2026 18:33:46 GMT", "date: {date}"),
+    ("24 Nov 2026 · 12 days ago", "{date} · {relative time}"),
+    ("created 2026-12-04T10:00:00Z, due in 2 days", "created {date}, due {relative time}"),
+    ("Updated 4:26:53 PM", "Updated {time}"),
+    ("elapsed 00:05:32, took 1h 20m", "elapsed {time}, took {duration}"),
+    ("Due 12/24/2026 (just now)", "Due {date} ({relative time})"),
+    ("3 tasks left", "3 tasks left"),  # counts, versions, money stay values
+    ("Version 1.2.3 costs 12.50 EUR", "Version 1.2.3 costs 12.50 EUR"),
+])
+def test_dates_and_times_are_recognised_by_kind(line, kinds):
+    assert likeness.dynamic(line) == kinds
+
+
+def test_dates_compare_by_kind_unless_the_step_names_them():
+    assert Likeness().same("Last synced Dec 3, 2026", "Last synced Dec 4, 2026")
+    assert not Likeness("exact").same("Last synced Dec 3, 2026", "Last synced Dec 4, 2026")
+    named = Likeness().for_step("Set the due date to 2026-12-24")
+    assert not named.same("Due 2026-12-24", "Due 2026-12-25")
+    assert named.same("Created 2026-12-01", "Created 2026-12-02")  # a date it does not name
+    assert not Likeness().same("Due 2026-12-24", "Due soon")  # a date is not any text
 
 
 def test_volatile_elements_leave_a_reading_with_all_they_hold():
@@ -107,7 +150,17 @@ def test_volatile_elements_leave_a_reading_with_all_they_hold():
     ("about:blank", "about:blank"),
 ])
 def test_an_address_is_the_same_on_every_machine(url, address):
-    assert replay._address(url) == address
+    assert replay.address(url) == address
+
+
+@pytest.mark.parametrize(("url", "address"), [
+    ("https://preview.example.com/pr-42/app/settings?tab=2", "/settings?tab=2"),
+    ("https://preview.example.com/pr-42/app", "/"),
+    ("https://preview.example.com/pr-42/app#top", "/#top"),
+    ("https://preview.example.com/pr-42/application", "/pr-42/application"),  # not under it
+])
+def test_addresses_are_relative_to_the_base_url(url, address):
+    assert replay.address(url, "https://preview.example.com/pr-42/app/") == address
 
 
 # ------------------------------------------------------------------------------ safety

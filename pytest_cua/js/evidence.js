@@ -10,8 +10,14 @@
 // arg: {clip: [left, top, right, bottom] of this document that shows (frames), marked:
 // CSS selectors of content to leave out (the user's, and what a recording found volatile)}.
 const {clip, marked = []} = arg || {};
+const SETTLE_MS = 150;
 const [L, T, R, B] = clip || [0, 0, innerWidth, innerHeight];
 const lines = [], paths = [], volatile = [], bad = [];
+// Read as a screenshot shows the page: finite animations ended, endless ones at their start
+// (put back once read, see animations.js).
+const animations = everyAnimation();
+finishAnimations(animations);
+const release = holdEndless(animations);
 const inView = r => r.width > 0 && r.height > 0 && r.bottom > T && r.right > L
   && r.top < B && r.left < R;
 const range = document.createRange();
@@ -27,7 +33,7 @@ const background = el => {  // the colour behind the element: its own or an ance
   for (let e = el; e && e.nodeType === 1; e = up(e)) {
     const s = css(e);
     if (s.backgroundImage && s.backgroundImage !== 'none')
-      return 'image ' + s.backgroundImage.slice(0, 60);
+      return 'image ' + imageOf(s.backgroundImage);
     if (!TRANSPARENT(s.backgroundColor)) return s.backgroundColor;
   }
   return 'rgb(255, 255, 255)';
@@ -93,28 +99,74 @@ const lookOf = el => {
   return look;
 };
 
-const hash = text => {  // FNV-1a, enough to tell one image or drawing from another
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 16777619); }
-  return (h >>> 0).toString(16).padStart(8, '0'); };
-const fileOf = url => { if (!url) return 'no source';
+const hash = text => {  // cyrb53: a 53-bit digest, enough to tell one image from another
+  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) { const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761); h2 = Math.imul(h2 ^ c, 1597334677); }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0'); };
+// An address as a replay can compare it: on this origin by its path (a replay runs on
+// another port or host), elsewhere without the port; data by its digest, never cut.
+const urlOf = url => { if (!url) return 'no source';
   if (url.startsWith('data:')) return 'data #' + hash(url);
-  try { const u = new URL(url, location.href); return u.pathname.split('/').pop() || u.pathname; }
-  catch (e) { return url.slice(0, 60); } };
+  try { const u = new URL(url, location.href);
+    return (u.origin === location.origin ? '' : `//${u.hostname}`) + u.pathname + u.search; }
+  catch (e) { return '#' + hash(url); } };
+const fileOf = url => { const at = urlOf(url);
+  return at.startsWith('data #') || at === 'no source' ? at : at.split('?')[0].split('/').pop()
+    || at; };
+// A CSS image value (a url(), a gradient, a list of them): its addresses as urlOf gives
+// them; a long value (a gradient of many stops) by its kind and digest.
+const imageOf = value => {
+  const out = value.replace(/url\((['"]?)(.*?)\1\)/g, (m, q, url) => `url(${urlOf(url)})`);
+  return out.length > 100 ? out.slice(0, out.indexOf('(') + 1) + '... #' + hash(out) : out; };
 
-const skipped = el => {
-  if (el.hasAttribute('data-cua-volatile')) return true;
-  for (const sel of marked) {
-    try { if (el.matches(sel)) return true; } catch (e) { if (!bad.includes(sel)) bad.push(sel); }
-  }
-  return false;
-};
+// What is left out: the user's selectors (CSS, matched in the document and in every open
+// shadow root) and what a recording found volatile (selectorOf's form: hosts joined by
+// ' >>> ', resolved through their shadow roots).
+const plain = [], deep = new Set();
+for (const sel of marked) {
+  const parts = sel.split(' >>> ');
+  try { for (const part of parts) document.createDocumentFragment().querySelector(part); }
+  catch (e) { if (!bad.includes(sel)) bad.push(sel); continue; }
+  if (parts.length === 1) plain.push(sel);
+  else for (const el of deepQueryAll(parts)) deep.add(el);
+}
+const skipped = el => el.hasAttribute('data-cua-volatile') || deep.has(el)
+  || plain.some(sel => el.matches(sel));
 const push = (line, path) => { lines.push(line); paths.push(path); };
 const shown = el => css(el).visibility === 'visible' && opacity(el) > 0;
+// A state assistive technology reads is there while the element is rendered, even where a
+// component draws it itself and leaves its native control transparent.
+const rendered = el => css(el).visibility === 'visible' && !closestDeep(el, '[aria-hidden="true"]');
+const ARIA_STATES = [['aria-checked', {true: 'checked', false: 'not checked', mixed: 'mixed'}],
+  ['aria-pressed', {true: 'pressed', false: 'not pressed', mixed: 'mixed'}],
+  ['aria-selected', {true: 'selected', false: 'not selected'}],
+  ['aria-expanded', {true: 'expanded', false: 'collapsed'}],
+  ['aria-disabled', {true: 'disabled'}]];
+const ariaState = (el, path) => {
+  const states = [];
+  for (const [attr, words] of ARIA_STATES) {
+    const value = el.getAttribute(attr);
+    if (value !== null && words[value.trim().toLowerCase()])
+      states.push(words[value.trim().toLowerCase()]);
+  }
+  const now = el.getAttribute('aria-valuetext') || el.getAttribute('aria-valuenow');
+  if (now !== null) states.push(clean(now));
+  if (!states.length || !rendered(el) || !inView(el.getBoundingClientRect())) return;
+  push(`[${roleOf(el) || el.tagName.toLowerCase()} ${JSON.stringify(nameOf(el))}: `
+    + `${states.join(', ')}]`, path);
+};
+const ARIA_SELECTOR = 'aria-checked,aria-pressed,aria-selected,aria-expanded,aria-disabled,'
+  + 'aria-valuenow,aria-valuetext';
+const hasAria = el => ARIA_SELECTOR.split(',').some(a => el.hasAttribute(a));
 
 const controls = [];
 const control = (el, path) => {
-  if (el.type === 'hidden' || !inView(el.getBoundingClientRect()) || !shown(el)) return;
+  const toggle = el.type === 'checkbox' || el.type === 'radio';
+  if (el.type === 'hidden' || !inView(el.getBoundingClientRect())
+      || !(toggle ? rendered(el) : shown(el))) return;
   const name = nameOf(el), look = lookOf(el);
   let state;
   if (el.type === 'checkbox' || el.type === 'radio') state = el.checked ? 'checked' : 'not checked';
@@ -158,7 +210,7 @@ const cssIcon = (el, path) => {  // an icon drawn by CSS: a background image or 
     if (content && content !== 'none' && content !== 'normal' && content !== '""') glyph += content;
   }
   const which = image !== 'none' ? fileOf((image.match(/url\("?([^")]*)"?\)/) || [])[1])
-    : glyph ? glyph.slice(0, 20) : '';
+    : glyph ? (glyph.length > 20 ? '#' + hash(glyph) : glyph) : '';
   if (which) push(`[icon ${which}]` + lookOf(el), path);
 };
 
@@ -190,7 +242,10 @@ const visit = (n, path) => {
     const assigned = n.assignedNodes({flatten: true});
     if (assigned.length) return assigned.forEach((a, i) => visit(a, `${path}/slotted[${i + 1}]`));
   }
-  if (['INPUT', 'SELECT', 'TEXTAREA'].includes(n.tagName)) controls.push([n, path]);
+  const native = ['INPUT', 'SELECT', 'TEXTAREA'].includes(n.tagName);
+  if (native) controls.push([n, path]);  // its own state wins over what ARIA says of it
+  else if (hasAria(n)) ariaState(n, path);
+  if (native) { /* read below, once the tree is walked */ }
   else if (['IMG', 'CANVAS', 'svg'].includes(n.tagName)) return picture(n, path);
   else if (!n.firstElementChild) cssIcon(n, path);
   if (n.shadowRoot) { watch.observe(n.shadowRoot); walk(n.shadowRoot, path + '/#shadow'); }
@@ -199,4 +254,8 @@ const visit = (n, path) => {
 const top = document.body || document.documentElement;
 visit(top, '/' + top.tagName.toLowerCase());
 for (const [el, path] of controls) control(el, path);
-return {lines, paths, volatile, bad, clip: [L, T, R, B]};
+release();
+// Still changing a look by itself a moment ago (a highlight fading by script): the caller
+// may read again once it settled.
+const settling = performance.now() - watch.lookAt < SETTLE_MS;
+return {lines, paths, volatile, bad, settling, clip: [L, T, R, B]};

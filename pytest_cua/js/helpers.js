@@ -107,14 +107,28 @@ const selectorOf = el => {
   for (let e = el; e; e = e.getRootNode().host || null) parts.unshift(selectorIn(e));
   return parts.join(' >>> ');
 };
-const deepQuery = selector => {
-  let scope = document, el = null;
-  for (const part of selector.split(' >>> ')) {
-    if (!scope) return null;
-    try { el = scope.querySelector(part); } catch (e) { return null; }
-    scope = el && el.shadowRoot;
-  }
-  return el; };
+const deepQuery = selector => deepQueryAll(selector.split(' >>> '))[0] || null;
+// Every element a selectorOf-form selector names. Inside a shadow root a part is anchored
+// at the root (selectorIn writes a child chain from its top), so `div > div` there does
+// not also match deeper down.
+const deepQueryAll = parts => {
+  let scopes = [document], found = [];
+  parts.forEach((part, i) => {
+    found = [];
+    for (const scope of scopes) {
+      let hits;
+      try { hits = [...scope.querySelectorAll(part)]; } catch (e) { return; }
+      if (scope !== document && !/^[#\[]/.test(part)) {
+        const depth = part.split('>').length - 1;
+        hits = hits.filter(el => { let top = el;
+          for (let k = 0; k < depth && top; k++) top = top.parentElement;
+          return top && top.parentNode === scope; });
+      }
+      found.push(...hits);
+    }
+    if (i < parts.length - 1) scopes = found.map(el => el.shadowRoot).filter(Boolean);
+  });
+  return found; };
 const fingerprint = (el, x, y) => {
   if (!el) return null;
   const r = el.getBoundingClientRect();

@@ -1,21 +1,31 @@
 // Which elements change by themselves: clocks, "updated 3 s ago", tickers, rotating tips.
 // Every change of the DOM made while no action runs (the settle script's `armed` flag is
-// off) is counted on the element it happened to; an element seen changing by itself
-// VOLATILE_AFTER times is volatile, and the evidence leaves it out with all it holds.
+// off) is counted on the element it happened to; an element seen changing its content
+// (text, children, state) by itself VOLATILE_AFTER times is volatile, and the evidence
+// leaves it out with all it holds.
+// A change of look alone (class, inline style: a highlight that fades, a pulse) does not
+// make an element volatile: its text and state are still evidence, and its look is read
+// once settled (`lookAt` is when the page last changed a look by itself, so a reading can
+// wait for it to settle).
 // A late effect of an action (a slow backend) changes its element once, then stays: it is
 // not volatile, it is the step's outcome. Regions (more than SMALL characters of text)
 // never become volatile: a changing app must not silence its own evidence.
 const watch = window.__cuaWatch || (window.__cuaWatch = (() => {
   const VOLATILE_AFTER = 3, SMALL = 300;
-  const w = {counts: new WeakMap(), volatile: new Set(), roots: new WeakSet()};
+  const w = {counts: new WeakMap(), volatile: new Set(), roots: new WeakSet(), lookAt: 0};
   const acting = () => { const s = window.__cuaSettle; return !!(s && s.armed); };
-  const LOOKS = ['class', 'style', 'src', 'hidden', 'disabled', 'aria-selected',
-    'aria-current', 'aria-pressed', 'aria-checked', 'aria-hidden', 'open'];
+  const LOOK_ONLY = new Set(['class', 'style']);
+  const STATE = ['src', 'hidden', 'disabled', 'aria-selected', 'aria-current', 'aria-pressed',
+    'aria-checked', 'aria-expanded', 'aria-valuenow', 'aria-disabled', 'aria-hidden', 'open'];
   const observer = new MutationObserver(records => {
     const spontaneous = !acting(), seen = new Set();
     for (const m of records) {
       for (const added of m.addedNodes || []) if (added.nodeType === 1) w.observeDeep(added);
       if (!spontaneous) continue;
+      if (m.type === 'attributes' && LOOK_ONLY.has(m.attributeName)) {
+        w.lookAt = performance.now();
+        continue;
+      }
       const el = m.type === 'characterData' ? m.target.parentElement : m.target;
       if (!el || el.nodeType !== 1 || seen.has(el)) continue;
       seen.add(el);  // one batch of changes counts once per element
@@ -29,7 +39,7 @@ const watch = window.__cuaWatch || (window.__cuaWatch = (() => {
     if (w.roots.has(root)) return;
     w.roots.add(root);
     observer.observe(root, {subtree: true, childList: true, characterData: true,
-      attributes: true, attributeFilter: LOOKS});
+      attributes: true, attributeFilter: [...LOOK_ONLY, ...STATE]});
   };
   // Shadow roots are not seen by an observer of the document: each is observed itself.
   w.observeDeep = el => {
