@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import json
 import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +18,7 @@ import pytest
 from vendors import VENDORS
 
 PAGES = Path(__file__).parent / "pages"
+APPS = Path(__file__).parent / "apps"  # package.json of the real component libraries
 ROOT_CONFTEST = Path(__file__).parent.parent / "conftest.py"
 
 
@@ -88,3 +92,26 @@ def vendor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
         monkeypatch.setenv(name, value)
     return request.param
 
+
+
+@pytest.fixture(scope="session")
+def component_libraries() -> Path:
+    """tests/apps/node_modules: the real component libraries (Shoelace, Bootstrap, Swagger
+    UI) the replay tests build apps from, installed from npm on first use at the versions
+    tests/apps/package-lock.json pins. No npm is a failure that says so, never a skip."""
+    folder = APPS / "node_modules"
+    wanted = json.loads((APPS / "package.json").read_text())["dependencies"]
+    with open(APPS / ".install.lock", "w") as lock:  # xdist workers install once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not all((folder / name / "package.json").is_file() for name in wanted):
+            npm = shutil.which("npm")
+            if npm is None:
+                pytest.fail("these tests need npm (Node.js) to install the component "
+                            "libraries of tests/apps/package.json: apt-get install -y npm, "
+                            "or run `npm ci` in tests/apps", pytrace=False)
+            done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
+                                  cwd=APPS, capture_output=True, text=True, timeout=600)
+            if done.returncode != 0:
+                pytest.fail(f"`npm ci` in {APPS} failed:\n{done.stdout}\n{done.stderr}",
+                            pytrace=False)
+    return folder

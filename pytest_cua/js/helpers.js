@@ -76,7 +76,7 @@ const nameOf = el => {
     if (['button', 'submit', 'reset'].includes(el.type)) return clean(el.value);
     const labels = [...(el.labels || [])];
     if (!labels.length && el.closest('label')) labels.push(el.closest('label'));
-    if (labels.length) return clean(labels.map(l => l.innerText || l.textContent).join(' '));
+    if (labels.length) return clean(labels.map(l => textOf(l) || l.textContent).join(' '));
     return clean(el.getAttribute('placeholder') || el.getAttribute('title')
       || el.getAttribute('name'));
   }
