@@ -98,3 +98,86 @@ def test_shoelace_app_replays_right(shoelace):
         "[checkbox Email notifications: checked]" in line
         for line in recorded["steps"][SWITCH - 1]["change"]["appeared"]), text
     assert "127.0.0.1" not in text  # no origin in any look or address
+
+
+BOOTSTRAP_TESTS = r'''
+def test_app(model, page, cua_agent, app):
+    if scripted(model) is not None:
+        email, save = centre(app, "#email"), centre(app, "#save")
+        app.evaluate("document.querySelector('#history').insertAdjacentHTML('beforeend', "
+                     "'<tr id=probe><td>ada@example.com saved</td><td><button class=\\'btn btn-sm\\'>Delete"
+                     "</button></td></tr>'); document.querySelector('#empty').hidden = true")
+        delete = centre(app, "#probe button")
+        app.evaluate("document.querySelector('#probe').remove(); "
+                     "document.querySelector('#empty').hidden = false")
+        app.evaluate("document.querySelector('#confirm').classList.add('show'); "
+                     "document.querySelector('#confirm').style.display = 'block'")
+        really = centre(app, "#really")
+        app.evaluate("document.querySelector('#confirm').classList.remove('show'); "
+                     "document.querySelector('#confirm').style.display = ''")
+        model.script(
+            turn(computer_call(click(*save))), turn(verdict(True, "the form says it needs one")),
+            turn(computer_call(click(*email))), turn(computer_call(type_text("ada@example.com"))),
+            turn(computer_call(click(*save))), turn(verdict(True, "saved")),
+            turn(verdict(True, "listed")),
+            turn(computer_call(click(*delete))), turn(computer_call(click(*really))),
+            turn(verdict(True, "deleted")), turn(verdict(True, "empty")))
+    cua_agent("Save the profile without an email")
+    cua_agent("Enter ada@example.com as the email and save the profile")
+    cua_agent.check("The history lists ada@example.com")
+    cua_agent("Delete the history entry, confirming in the dialog")
+    cua_agent.check("The history is empty")
+'''
+
+VALID_ICON = ("url(\"data:image/svg+xml,%3csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 8 8'"
+              "%3e%3cpath fill='%23198754' d='M2.3 6.73.6 4.53c-.4-1.04.46-1.4 1.1-.8l1.1 1.4 "
+              "3.4-3.8c.6-.63 1.6-.27 1.2.7l-4 4.6c-.43.5-.8.4-1.1.1'/%3e%3c/svg%3e\")")
+BOOTSTRAP_BROKEN = {  # variant: (its settings, the step that must fail)
+    # The invalid field keeps its red border but shows the valid icon: only an icon, both
+    # data URIs, tells the two states apart.
+    "an invalid field shows the valid icon (CSS only)": (
+        {"cfg": {"css": f".was-validated .form-control:invalid {{background-image: {VALID_ICON}}}"}},
+        1),
+    "an invalid field is not marked red (CSS only)": (
+        {"cfg": {"css": ".was-validated .form-control:invalid {border-color: #dee2e6}"}}, 1),
+    "the backend drops the save": ({"backend_drops": True}, 2),
+    "the new entry is never listed (it would flash)": ({"cfg": {"historyBreaks": True}}, 2),
+    "confirming the delete does nothing": ({"cfg": {"deleteBreaks": True}}, 4),
+}
+
+
+@pytest.fixture
+def bootstrap(cua_pytester, monkeypatch, component_libraries):
+    return prepare(cua_pytester, monkeypatch, BOOTSTRAP_TESTS, component_libraries)
+
+
+def bootstrap_app(pytester: pytest.Pytester, cfg: dict | None = None, **backend: object) -> None:
+    write_app(pytester, (APPS / "bootstrap.html").read_text(), **backend, **(cfg or {}))
+
+
+def test_bootstrap_app_replays_right(bootstrap):
+    """Modal and toast fade, a spinner spins while saving, a new row flashes by script,
+    validation states differ only by an icon: settled looks are compared, the flashing
+    row's text stays evidence."""
+    bootstrap_app(bootstrap)
+    run(bootstrap, "record").assert_outcomes(passed=1)
+    recorded = cassette(bootstrap)
+    invalid = recorded["steps"][0]["change"]["appeared"]
+    assert any("[input Email" in line and "url(data #" in line for line in invalid), invalid
+    added = recorded["steps"][1]["change"]["appeared"]
+    deleted = recorded["steps"][3]["change"]["appeared"]
+    assert any(line.startswith("No history yet.") for line in deleted), deleted
+    row = next(line for line in added if line.startswith("ada@example.com saved"))
+    assert "255, 193, 7" not in row, row  # read settled: no trace of the fading highlight
+    for _ in range(3):
+        result = run(bootstrap, "replay")
+        assert result.parseoutcomes() == {"passed": 1}, failure_of(result)
+    bootstrap_app(bootstrap, backend_delay=1.5)  # alive: the spinner spins 1.5 s
+    for _ in range(3):
+        result = run(bootstrap, "replay")
+        assert result.parseoutcomes() == {"passed": 1}, failure_of(result)
+    for name, (variant, step) in BOOTSTRAP_BROKEN.items():
+        bootstrap_app(bootstrap, **variant)
+        result = run(bootstrap, "replay")
+        assert result.parseoutcomes() == {"failed": 1}, (name, failure_of(result))
+        assert mismatch_step(result) == step, (name, failure_of(result))

@@ -10,7 +10,6 @@
 // arg: {clip: [left, top, right, bottom] of this document that shows (frames), marked:
 // CSS selectors of content to leave out (the user's, and what a recording found volatile)}.
 const {clip, marked = []} = arg || {};
-const SETTLE_MS = 150;
 const [L, T, R, B] = clip || [0, 0, innerWidth, innerHeight];
 const lines = [], paths = [], volatile = [], bad = [];
 // Read as a screenshot shows the page: finite animations ended, endless ones at their start
@@ -257,5 +256,5 @@ for (const [el, path] of controls) control(el, path);
 release();
 // Still changing a look by itself a moment ago (a highlight fading by script): the caller
 // may read again once it settled.
-const settling = performance.now() - watch.lookAt < SETTLE_MS;
+const settling = watch.animating();
 return {lines, paths, volatile, bad, settling, clip: [L, T, R, B]};

@@ -5,27 +5,29 @@
 // leaves it out with all it holds.
 // A change of look alone (class, inline style: a highlight that fades, a pulse) does not
 // make an element volatile: its text and state are still evidence, and its look is read
-// once settled (`lookAt` is when the page last changed a look by itself, so a reading can
-// wait for it to settle).
+// once settled: `animating()` says the page is changing looks by script, batch after
+// batch (a fade, one inline style at a time), so a reading can wait for it to end; a
+// single change (a click toggling a class) is no animation.
 // A late effect of an action (a slow backend) changes its element once, then stays: it is
 // not volatile, it is the step's outcome. Regions (more than SMALL characters of text)
 // never become volatile: a changing app must not silence its own evidence.
 const watch = window.__cuaWatch || (window.__cuaWatch = (() => {
-  const VOLATILE_AFTER = 3, SMALL = 300;
-  const w = {counts: new WeakMap(), volatile: new Set(), roots: new WeakSet(), lookAt: 0};
+  const VOLATILE_AFTER = 3, SMALL = 300, ANIMATING_MS = 400;
+  const w = {counts: new WeakMap(), volatile: new Set(), roots: new WeakSet(), looks: []};
   const acting = () => { const s = window.__cuaSettle; return !!(s && s.armed); };
   const LOOK_ONLY = new Set(['class', 'style']);
   const STATE = ['src', 'hidden', 'disabled', 'aria-selected', 'aria-current', 'aria-pressed',
     'aria-checked', 'aria-expanded', 'aria-valuenow', 'aria-disabled', 'aria-hidden', 'open'];
   const observer = new MutationObserver(records => {
     const spontaneous = !acting(), seen = new Set();
+    if (records.some(m => m.type === 'attributes' && LOOK_ONLY.has(m.attributeName))) {
+      const now = performance.now();
+      w.looks = w.looks.filter(t => now - t < ANIMATING_MS);
+      w.looks.push(now);
+    }
     for (const m of records) {
       for (const added of m.addedNodes || []) if (added.nodeType === 1) w.observeDeep(added);
-      if (!spontaneous) continue;
-      if (m.type === 'attributes' && LOOK_ONLY.has(m.attributeName)) {
-        w.lookAt = performance.now();
-        continue;
-      }
+      if (!spontaneous || (m.type === 'attributes' && LOOK_ONLY.has(m.attributeName))) continue;
       const el = m.type === 'characterData' ? m.target.parentElement : m.target;
       if (!el || el.nodeType !== 1 || seen.has(el)) continue;
       seen.add(el);  // one batch of changes counts once per element
@@ -50,5 +52,9 @@ const watch = window.__cuaWatch || (window.__cuaWatch = (() => {
   w.observe(document);
   w.observeDeep(document.documentElement || document);
   w.changes = el => w.counts.get(el) || 0;
+  // Three batches of look changes within ANIMATING_MS, the last one recent.
+  w.animating = () => { const now = performance.now(), recent = w.looks.filter(
+    t => now - t < ANIMATING_MS);
+    return recent.length >= 3 && now - recent[recent.length - 1] < ANIMATING_MS / 2; };
   return w;
 })());
