@@ -105,8 +105,9 @@ def test_app(model, page, cua_agent, app):
     if scripted(model) is not None:
         email, save = centre(app, "#email"), centre(app, "#save")
         app.evaluate("document.querySelector('#history').insertAdjacentHTML('beforeend', "
-                     "'<tr id=probe><td>ada@example.com saved</td><td><button class=\\'btn btn-sm\\'>Delete"
-                     "</button></td></tr>'); document.querySelector('#empty').hidden = true")
+                     "'<tr id=probe><td>ada@example.com saved</td><td><button "
+                     "class=\\'btn btn-sm\\'>Delete</button></td></tr>'); "
+                     "document.querySelector('#empty').hidden = true")
         delete = centre(app, "#probe button")
         app.evaluate("document.querySelector('#probe').remove(); "
                      "document.querySelector('#empty').hidden = false")
@@ -136,8 +137,8 @@ BOOTSTRAP_BROKEN = {  # variant: (its settings, the step that must fail)
     # The invalid field keeps its red border but shows the valid icon: only an icon, both
     # data URIs, tells the two states apart.
     "an invalid field shows the valid icon (CSS only)": (
-        {"cfg": {"css": f".was-validated .form-control:invalid {{background-image: {VALID_ICON}}}"}},
-        1),
+        {"cfg": {"css": ".was-validated .form-control:invalid "
+                        f"{{background-image: {VALID_ICON}}}"}}, 1),
     "an invalid field is not marked red (CSS only)": (
         {"cfg": {"css": ".was-validated .form-control:invalid {border-color: #dee2e6}"}}, 1),
     "the backend drops the save": ({"backend_drops": True}, 2),
