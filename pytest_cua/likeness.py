@@ -40,7 +40,7 @@ _TIME = (r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?(?:[ap]\.?m\.?))?"
          r"(?:\s?(?:utc|gmt|z|[+-]\d{2}:?\d{2}|[pmce][sd]t|cet|cest|bst|ist|jst))?")
 # Most specific first: an HTTP date before a date, a date-time before a time.
 _PATTERNS: list[tuple[str, str]] = [
-    ("date", rf"{_WEEKDAY},?\s+\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\s+{_TIME}"),  # HTTP date
+    ("date", rf"{_WEEKDAY},?\s*\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\s+{_TIME}"),  # HTTP date
     ("date", r"\d{4}-\d{2}-\d{2}(?:[t ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
              r"(?:z|[+-]\d{2}:?\d{2})?)?"),  # ISO 8601
     ("date", rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"),

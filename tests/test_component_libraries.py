@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_cua import likeness
 from replaying import cassette, cassette_file, failure_of, mismatch_step, prepare, run, write_app
 
 APPS = Path(__file__).parent / "apps"
@@ -36,7 +37,8 @@ def test_app(model, page, cua_agent, app):
         app.evaluate("document.querySelector('#probe').remove()")
         settings = centre(app, "sl-tab[panel=settings]")
         app.evaluate("document.querySelector('#tabs').show('settings')")
-        notify, save = centre(app, "#notify"), centre(app, "#save")
+        notify, dark = centre(app, "#notify"), centre(app, "#dark .track")
+        save = centre(app, "#save")
         app.evaluate("document.querySelector('#tabs').show('tasks')")
         model.script(
             turn(computer_call(click(*title))), turn(computer_call(type_text("buy milk"))),
@@ -45,6 +47,7 @@ def test_app(model, page, cua_agent, app):
             turn(verdict(True, "the box is ticked")),
             turn(computer_call(click(*settings))), turn(verdict(True, "settings show")),
             turn(computer_call(click(*notify))), turn(verdict(True, "switched on")),
+            turn(computer_call(click(*dark))), turn(verdict(True, "dark mode on")),
             turn(computer_call(click(*save))), turn(verdict(True, "saved")),
             turn(verdict(True, "a toast says so")))
     cua_agent("Add a task 'buy milk'")
@@ -52,17 +55,19 @@ def test_app(model, page, cua_agent, app):
     cua_agent.check("'buy milk' is ticked")
     cua_agent("Open the Settings tab")
     cua_agent("Turn on email notifications")
+    cua_agent("Turn on dark mode")
     cua_agent("Save the settings")
     cua_agent.check("A message says the settings were saved")
 '''
 
-ADD, TICK, SWITCH, SAVE, SAVED = 1, 2, 5, 6, 7
+ADD, TICK, SWITCH, TOGGLE, SAVE = 1, 2, 5, 6, 7
 SHOELACE_BROKEN = {  # variant: (its settings, the step that must fail)
     "the add handler does nothing": ({"cfg": {"addBreaks": True}}, ADD),
     "the checked look is gone (CSS only)": (
         {"cfg": {"css": "sl-checkbox::part(control--checked) {background: #fff; "
                         "border-color: #ccc; color: #fff}"}}, TICK),
     "the switch snaps back": ({"cfg": {"switchSnapsBack": True}}, SWITCH),
+    "the custom ARIA switch snaps back": ({"cfg": {"toggleSnapsBack": True}}, TOGGLE),
     "the backend drops the save": ({"backend_drops": True}, SAVE),
 }
 
@@ -94,10 +99,13 @@ def test_shoelace_app_replays_right(shoelace):
         assert mismatch_step(result) == step, (name, failure_of(result))
     # What the recording kept is what a person sees, through shadow roots
     recorded = cassette(shoelace)
-    assert "[switch \"Email notifications\": checked]" in text or any(
-        "[checkbox Email notifications: checked]" in line
-        for line in recorded["steps"][SWITCH - 1]["change"]["appeared"]), text
+    switched = recorded["steps"][SWITCH - 1]["change"]["appeared"]
+    assert any(line.startswith("[checkbox Email notifications: checked]")
+               for line in switched), switched  # Shoelace's own input, drawn transparent
+    toggled = recorded["steps"][TOGGLE - 1]["change"]["appeared"]
+    assert '[switch "Dark mode": checked]' in toggled, toggled  # ARIA on the host
     assert "127.0.0.1" not in text  # no origin in any look or address
+    assert "opacity 0.2" not in text and "opacity 0.3" not in text  # the dots read at rest
 
 
 BOOTSTRAP_TESTS = r'''
@@ -182,3 +190,59 @@ def test_bootstrap_app_replays_right(bootstrap):
         result = run(bootstrap, "replay")
         assert result.parseoutcomes() == {"failed": 1}, (name, failure_of(result))
         assert mismatch_step(result) == step, (name, failure_of(result))
+
+
+SWAGGER_TESTS = r'''
+from pytest_cua.testing import scroll
+
+def test_app(model, page, cua_agent, app):
+    if scripted(model) is not None:
+        operation = centre(app, ".opblock-summary")
+        app.click(".opblock-summary")
+        try_it = centre(app, ".try-out__btn")
+        app.click(".try-out__btn")
+        execute = centre(app, ".execute")
+        app.reload()
+        app.wait_for_function("window.appReady === true")
+        model.script(
+            turn(computer_call(click(*operation))), turn(verdict(True, "it is open")),
+            turn(computer_call(click(*try_it))), turn(computer_call(click(*execute))),
+            turn(verdict(True, "a response came")),
+            turn(computer_call(scroll(640, 400, 0, 400))), turn(verdict(True, "saved is true")))
+    cua_agent("Open the 'Save the settings' operation")
+    cua_agent("Try it out and execute the request")
+    cua_agent.check("The response body says the settings were saved")
+'''
+
+
+@pytest.fixture
+def swagger(cua_pytester, monkeypatch, component_libraries):
+    return prepare(cua_pytester, monkeypatch, SWAGGER_TESTS, component_libraries)
+
+
+def swagger_app(pytester: pytest.Pytester, **backend: object) -> None:
+    write_app(pytester, (APPS / "swagger.html").read_text(), **backend)
+
+
+def test_swagger_ui_replays_right(swagger):
+    """A single-page app that shows what its backend answered: the response's `date`
+    header and timestamp differ on every run, the request URL carries the server's port."""
+    swagger_app(swagger)
+    run(swagger, "record").assert_outcomes(passed=1)
+    evidence = cassette(swagger)["steps"][2]["evidence"]
+    dates = [line for line in evidence if likeness.dynamic(line).startswith("{date}")]
+    assert dates, evidence  # the response's date header, compared by kind
+    for _ in range(3):
+        result = run(swagger, "replay")
+        assert result.parseoutcomes() == {"passed": 1}, failure_of(result)
+    swagger_app(swagger, backend_delay=1.5)  # alive: a backend slower than the replay
+    for _ in range(3):
+        result = run(swagger, "replay")
+        assert result.parseoutcomes() == {"passed": 1}, failure_of(result)
+    # The same page, the backend stops saving: the response shows below the fold, so the
+    # check that scrolls to it is the first step that sees it.
+    swagger_app(swagger, backend_drops=True)
+    result = run(swagger, "replay")
+    assert result.parseoutcomes() == {"failed": 1}, failure_of(result)
+    assert mismatch_step(result) == 3, failure_of(result)
+    assert "- true" in failure_of(result) and "+ false" in failure_of(result)

@@ -208,13 +208,18 @@ const cssIcon = (el, path) => {  // an icon drawn by CSS: a background image or 
     const content = getComputedStyle(el, pseudo).content;
     if (content && content !== 'none' && content !== 'normal' && content !== '""') glyph += content;
   }
-  const which = image !== 'none' ? fileOf((image.match(/url\("?([^")]*)"?\)/) || [])[1])
+  const which = image !== 'none' ? fileOf((image.match(/url\((['"]?)(.*?)\1\)/) || [])[2])
     : glyph ? (glyph.length > 20 ? '#' + hash(glyph) : glyph) : '';
   if (which) push(`[icon ${which}]` + lookOf(el), path);
 };
 
+// The page's own origin in its text (an API console showing its request URL) is left
+// out, as in addresses: a replay runs on another port or host.
+const ORIGIN = location.origin && location.origin !== 'null' ? location.origin : null;
 const text = (n, path) => {
-  const t = n.data.replace(/\s+/g, ' ').trim(), p = n.parentElement;
+  let t = n.data.replace(/\s+/g, ' ').trim();
+  const p = n.parentElement;
+  if (ORIGIN && t.includes(ORIGIN)) t = t.split(ORIGIN).join('');
   if (!t || !p || ['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE'].includes(p.tagName)) return;
   if (!shown(p)) return;
   range.selectNodeContents(n);
