@@ -36,7 +36,8 @@ _WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
 _UNIT = (r"(?:milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|"
          r"weeks?|wks?|w|months?|mos?|years?|yrs?|y)")
 _NUMBER = r"(?:\d+|an?|one|two|three|a few|few|several)"
-_TIME = (r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?(?:[ap]\.?m\.?))?"
+_TIME = (r"(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?[ap]\.?m\.?)?|\d{1,2}\s?[ap]\.?m\.?|"
+         r"noon|midnight)"
          r"(?:\s?(?:utc|gmt|z|[+-]\d{2}:?\d{2}|[pmce][sd]t|cet|cest|bst|ist|jst))?")
 # Most specific first: an HTTP date before a date, a date-time before a time.
 _PATTERNS: list[tuple[str, str]] = [

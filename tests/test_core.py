@@ -113,6 +113,7 @@ def test_colours_are_compared_as_a_person_sees_them(a, b, same):
     ("24 Nov 2026 · 12 days ago", "{date} · {relative time}"),
     ("created 2026-12-04T10:00:00Z, due in 2 days", "created {date}, due {relative time}"),
     ("Updated 4:26:53 PM", "Updated {time}"),
+    ("Dec. 4, 2026, 7 p.m. or noon", "{date}, {time} or {time}"),  # Django's own format
     ("elapsed 00:05:32, took 1h 20m", "elapsed {time}, took {duration}"),
     ("Due 12/24/2026 (just now)", "Due {date} ({relative time})"),
     ("3 tasks left", "3 tasks left"),  # counts, versions, money stay values
