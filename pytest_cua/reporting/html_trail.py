@@ -123,6 +123,7 @@ def trail_data(trail: Trail, outcome: str, fmt: str) -> dict[str, Any]:
         "n": step.index + 1, "kind": step.kind, "instruction": step.instruction,
         "outcome": step.outcome, "reason": step.reason, "answer": step.answer,
         "source": SOURCES.get(step.source, step.source), "heal": step.heal_reason,
+        "notes": list(step.notes),
         "seconds": round(step.seconds, 2), "tokens": step.input_tokens + step.output_tokens,
         "cost": cost(step), "turns": [_turn_data(turn, fmt) for turn in step.turns],
     } for step in trail.steps]

@@ -64,7 +64,12 @@ class AllureSteps:
             f"cost {html_trail.cost(step)}", name="verdict",
             attachment_type=self.allure.attachment_type.TEXT)
         if step.heal_reason:
-            self.allure.attach(step.heal_reason, name="healed: cassette did not match",
+            healed = step.source == "healed"
+            self.allure.attach(step.heal_reason, name="healed: cassette did not match"
+                               if healed else "not healed: cassette did not match",
+                               attachment_type=self.allure.attachment_type.TEXT)
+        for note in step.notes:
+            self.allure.attach(note, name="replay",
                                attachment_type=self.allure.attachment_type.TEXT)
         opened, self._open = self._open, None
         if error is None:
@@ -115,8 +120,12 @@ class TerminalLines:
 
     def step_finished(self, step: StepResult, error: BaseException | None) -> None:
         if step.heal_reason:
-            self.write_line(f"    cua {step.kind} #{step.index + 1} healed through the model: "
+            done = "healed through the model" if step.source == "healed" \
+                else "the model could not heal it"
+            self.write_line(f"    cua {step.kind} #{step.index + 1} {done}: "
                             + step.heal_reason.splitlines()[0])
+        for note in step.notes:
+            self.write_line(f"    cua {step.kind} #{step.index + 1}: {note}")
 
 
 # Allure's categories (categories.json in the results): why tests failed, at a glance.

@@ -119,7 +119,8 @@
       el('p', {class: `verdict ${step.outcome}`}, `${step.outcome}` +
         (step.answer !== null && step.answer !== undefined ? `: answer ${step.answer}` : '')
         + (step.reason ? `: ${step.reason}` : '')),
-      step.heal ? el('p', {class: 'meta'}, `healed: ${step.heal}`) : null,
+      step.heal ? el('p', {class: 'meta'}, `${step.source === 'healed' ? 'healed' : 'the model could not heal'}: ${step.heal}`) : null,
+      ...(step.notes || []).map(note => el('p', {class: 'meta'}, note)),
       turn ? list(turn.actions, a => el('li', {}, a.description,
         a.error ? el('span', {class: 'error-text'}, ` (${a.error})`) : null)) : null,
       turn ? list(turn.calls, c => el('li', {}, el('code', {}, c))) : null,
