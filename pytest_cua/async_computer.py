@@ -81,6 +81,7 @@ class AsyncPageComputer(ComputerState):
                 raise ActionError(f"{action.get('type')} failed in the browser: {exc}") from exc
         if ops and action.get("type") not in ("wait", "screenshot"):
             await self.settle(known)
+            self.settled = True
         if await probes.arun(self._browser_events()):
             await self.settle(len(self._pages))
 

@@ -29,7 +29,8 @@ ARM_JS = ("() => {" + _STATE_JS + "st.popup = false; st.chooser = false; st.arme
           "st.armedAt = performance.now(); st.timers.clear(); st.requests.clear(); }")
 OPENED_WINDOW, OPENED_CHOOSER = 1, 2  # what SETTLE_JS reports an action started
 SETTLE_JS = ("async ({quiet, cap}) => {" + f"const OPENED_WINDOW = {OPENED_WINDOW}, "
-             f"OPENED_CHOOSER = {OPENED_CHOOSER};" + _STATE_JS + """
+             f"OPENED_CHOOSER = {OPENED_CHOOSER};" + _STATE_JS
+             + scripts.load("animations.js") + """
   // Quiet is proven, not waited for: nothing the action started is pending (short timers,
   // requests) and a frame was rendered since the last change without a new one.
   const start = performance.now();
@@ -54,6 +55,7 @@ SETTLE_JS = ("async ({quiet, cap}) => {" + f"const OPENED_WINDOW = {OPENED_WINDO
   st.armed = false;
   st.timers.clear();
   st.requests.clear();
+  finishAnimations(everyAnimation());  // as the screenshot that follows shows the page
   return (st.popup ? OPENED_WINDOW : 0) | (st.chooser ? OPENED_CHOOSER : 0);
 }
 """)
@@ -93,6 +95,7 @@ class ComputerState:
         self._known_pages = 0
         self.page = page
         self.masked = False  # a secret was typed: mask fields marked data-cua-secret
+        self.settled = False  # the last action settled: animations just finished everywhere
         self.blocked: list[tuple[str, bool]] = []  # (url, was a main-frame navigation)
         self.rules: tuple[str, ...] = ()
         self.step_rules: tuple[str, ...] = ()  # in force while a step runs, else nothing
@@ -353,7 +356,9 @@ class ComputerState:
         fmt = self.encoding.next()
         session = None if self.masked else (yield from self._devtools(page))
         if session is not None:
-            yield from self.in_every_frame(screenshots.FINISH_ANIMATIONS_JS)
+            if not self.settled:  # settling finished them just now, in every frame
+                yield from self.in_every_frame(screenshots.FINISH_ANIMATIONS_JS)
+            self.settled = False
             reply = yield (lambda: session.send("Page.captureScreenshot",
                                                 screenshots.cdp_params(fmt)))
             raw = base64.b64decode(probes.reraise(reply)["data"])
@@ -446,6 +451,7 @@ class PageComputer(ComputerState):
                 raise ActionError(f"{action.get('type')} failed in the browser: {exc}") from exc
         if ops and action.get("type") not in ("wait", "screenshot"):
             self.settle()
+            self.settled = True
         if probes.run(self._browser_events()):
             self.settle()
 
