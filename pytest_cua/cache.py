@@ -23,7 +23,10 @@ from .errors import CuaCassetteError
 from .files import write_atomic
 from .trail import StepResult
 
-VERSION = 2  # 2: act steps keep what they changed; the test keeps what changed by itself
+# 2: act steps keep what they changed; the test keeps what changed by itself. 3: the page
+# is read as assistive technology and screenshots see it (ARIA states, settled looks, long
+# values by digest) and each line keeps where it came from.
+VERSION = 3
 SOURCES = ("replayed", "healed", "live")  # where a step's outcome came from, as counted
 HEADER = ("# pytest-cua cassette: the model's actions for one test, replayed by --cua-cache.\n"
           "# Safe to commit (no screenshots, no keys). Re-record with --cua-cache=record.\n"
@@ -150,6 +153,10 @@ def parse(data: Any, path: Path) -> Cassette:
     if version == 1:
         raise _fail(path, "it was recorded by an older pytest-cua (version 1), which did not "
                           "keep what act steps changed, so a replay could not prove them")
+    if version == 2:
+        raise _fail(path, "it was recorded by an older pytest-cua (version 2), which read the "
+                          "page without ARIA states and settled animations, so this replay "
+                          "would compare it with lines it never read")
     if version != VERSION:
         raise _fail(path, f"version {version!r} is not {VERSION}")
     viewport = data.get("viewport")

@@ -249,12 +249,16 @@ def test_corrupted_and_missing_cassettes_are_clear_errors(suite):
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*CuaCassetteError: cassette *test_errand?chromium?.yaml is "
                                  "not usable: invalid YAML*re-record it with --cua-cache=record*"])
-    path.write_text("version: 2\ntest: x\nmodel: m\ntool: preview\nsteps: 3\n")
+    path.write_text("version: 3\ntest: x\nmodel: m\ntool: preview\nsteps: 3\n")
     run(suite, "replay").stdout.fnmatch_lines(["*not usable: cassette.steps should be list*"])
     path.write_text("version: 1\ntest: x\nmodel: m\ntool: preview\nsteps: []\n")
     run(suite, "replay").stdout.fnmatch_lines([
         "*not usable: it was recorded by an older pytest-cua (version 1), which did not keep "
         "what act steps changed*re-record it with --cua-cache=record*"])
+    path.write_text("version: 2\ntest: x\nmodel: m\ntool: preview\nsteps: []\n")
+    run(suite, "replay").stdout.fnmatch_lines([
+        "*not usable: it was recorded by an older pytest-cua (version 2), which read the page "
+        "without ARIA states*re-record it with --cua-cache=record*"])
 
 
 def test_other_settings_invalidate_the_cassette(suite):
