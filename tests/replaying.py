@@ -119,3 +119,21 @@ def mismatch_step(result: pytest.RunResult) -> int | None:
     if marker not in out:
         return None
     return int(out.split(marker, 1)[1].split(" ", 1)[0])
+
+
+def replays_right(pytester: pytest.Pytester, page: str, broken: dict[str, tuple[dict, int]]
+                  ) -> None:
+    """A recorded app called right: 3 replays as recorded and 3 with a backend slower than
+    the replay pass; each broken variant ({"cfg": ..., backend settings}, the step that
+    must fail) fails, naming that step."""
+    for backend_delay in (0.0, 1.5):
+        write_app(pytester, page, backend_delay=backend_delay)
+        for _ in range(3):
+            result = run(pytester, "replay")
+            assert result.parseoutcomes() == {"passed": 1}, failure_of(result)
+    for name, (variant, step) in broken.items():
+        backend = {k: v for k, v in variant.items() if k != "cfg"}
+        write_app(pytester, page, **backend, **variant.get("cfg", {}))
+        result = run(pytester, "replay")
+        assert result.parseoutcomes() == {"failed": 1}, (name, failure_of(result))
+        assert mismatch_step(result) == step, (name, failure_of(result))

@@ -22,9 +22,20 @@ from pathlib import Path
 import pytest
 
 from pytest_cua import likeness
-from replaying import cassette, cassette_file, failure_of, mismatch_step, prepare, run, write_app
+from replaying import (
+    cassette,
+    cassette_file,
+    failure_of,
+    mismatch_step,
+    prepare,
+    replays_right,
+    run,
+    write_app,
+)
 
 APPS = Path(__file__).parent / "apps"
+SHOELACE, BOOTSTRAP, SWAGGER = ((APPS / f"{name}.html").read_text()
+                                for name in ("shoelace", "bootstrap", "swagger"))
 
 SHOELACE_TESTS = r'''
 def test_app(model, page, cua_agent, app):
@@ -77,26 +88,13 @@ def shoelace(cua_pytester, monkeypatch, component_libraries):
     return prepare(cua_pytester, monkeypatch, SHOELACE_TESTS, component_libraries)
 
 
-def shoelace_app(pytester: pytest.Pytester, cfg: dict | None = None, **backend: object) -> None:
-    write_app(pytester, (APPS / "shoelace.html").read_text(), **backend, **(cfg or {}))
-
 
 def test_shoelace_app_replays_right(shoelace):
-    shoelace_app(shoelace)
+    write_app(shoelace, SHOELACE)
     run(shoelace, "record").assert_outcomes(passed=1)
     text = cassette_file(shoelace).read_text()
-    for _ in range(3):  # unchanged: the clock, the tips, the dates and the toast are alive
-        result = run(shoelace, "replay")
-        assert result.parseoutcomes() == {"passed": 1}, failure_of(result)
-    shoelace_app(shoelace, backend_delay=1.5)  # alive: a slow save behind a spinner
-    for _ in range(3):
-        result = run(shoelace, "replay")
-        assert result.parseoutcomes() == {"passed": 1}, failure_of(result)
-    for name, (variant, step) in SHOELACE_BROKEN.items():
-        shoelace_app(shoelace, **variant)
-        result = run(shoelace, "replay")
-        assert result.parseoutcomes() == {"failed": 1}, (name, failure_of(result))
-        assert mismatch_step(result) == step, (name, failure_of(result))
+    # unchanged: the clock, the tips, the dates and the toast are alive; then a slow save
+    replays_right(shoelace, SHOELACE, SHOELACE_BROKEN)
     # What the recording kept is what a person sees, through shadow roots
     recorded = cassette(shoelace)
     switched = recorded["steps"][SWITCH - 1]["change"]["appeared"]
@@ -160,15 +158,12 @@ def bootstrap(cua_pytester, monkeypatch, component_libraries):
     return prepare(cua_pytester, monkeypatch, BOOTSTRAP_TESTS, component_libraries)
 
 
-def bootstrap_app(pytester: pytest.Pytester, cfg: dict | None = None, **backend: object) -> None:
-    write_app(pytester, (APPS / "bootstrap.html").read_text(), **backend, **(cfg or {}))
-
 
 def test_bootstrap_app_replays_right(bootstrap):
     """Modal and toast fade, a spinner spins while saving, a new row flashes by script,
     validation states differ only by an icon: settled looks are compared, the flashing
     row's text stays evidence."""
-    bootstrap_app(bootstrap)
+    write_app(bootstrap, BOOTSTRAP)
     run(bootstrap, "record").assert_outcomes(passed=1)
     recorded = cassette(bootstrap)
     invalid = recorded["steps"][0]["change"]["appeared"]
@@ -178,19 +173,7 @@ def test_bootstrap_app_replays_right(bootstrap):
     assert any(line.startswith("No history yet.") for line in deleted), deleted
     row = next(line for line in added if line.startswith("ada@example.com saved"))
     assert "255, 193, 7" not in row, row  # read settled: no trace of the fading highlight
-    for _ in range(3):
-        result = run(bootstrap, "replay")
-        assert result.parseoutcomes() == {"passed": 1}, failure_of(result)
-    bootstrap_app(bootstrap, backend_delay=1.5)  # alive: the spinner spins 1.5 s
-    for _ in range(3):
-        result = run(bootstrap, "replay")
-        assert result.parseoutcomes() == {"passed": 1}, failure_of(result)
-    for name, (variant, step) in BOOTSTRAP_BROKEN.items():
-        bootstrap_app(bootstrap, **variant)
-        result = run(bootstrap, "replay")
-        assert result.parseoutcomes() == {"failed": 1}, (name, failure_of(result))
-        assert mismatch_step(result) == step, (name, failure_of(result))
-
+    replays_right(bootstrap, BOOTSTRAP, BOOTSTRAP_BROKEN)
 
 SWAGGER_TESTS = r'''
 from pytest_cua.testing import scroll
@@ -215,38 +198,26 @@ def test_app(model, page, cua_agent, app):
 '''
 
 
+SWAGGER_BROKEN = {"the backend drops the save": ({"backend_drops": True}, 3)}
+
+
 @pytest.fixture
 def swagger(cua_pytester, monkeypatch, component_libraries):
     return prepare(cua_pytester, monkeypatch, SWAGGER_TESTS, component_libraries)
 
 
-def swagger_app(pytester: pytest.Pytester, **backend: object) -> None:
-    write_app(pytester, (APPS / "swagger.html").read_text(), **backend)
-
 
 def test_swagger_ui_replays_right(swagger):
     """A single-page app that shows what its backend answered: the response's `date`
     header and timestamp differ on every run, the request URL carries the server's port."""
-    swagger_app(swagger)
+    write_app(swagger, SWAGGER)
     run(swagger, "record").assert_outcomes(passed=1)
     evidence = cassette(swagger)["steps"][2]["evidence"]
     dates = [line for line in evidence if likeness.dynamic(line).startswith("{date}")]
     assert dates, evidence  # the response's date header, compared by kind
-    for _ in range(3):
-        result = run(swagger, "replay")
-        assert result.parseoutcomes() == {"passed": 1}, failure_of(result)
-    swagger_app(swagger, backend_delay=1.5)  # alive: a backend slower than the replay
-    for _ in range(3):
-        result = run(swagger, "replay")
-        assert result.parseoutcomes() == {"passed": 1}, failure_of(result)
     # The same page, the backend stops saving: the response shows below the fold, so the
     # check that scrolls to it is the first step that sees it.
-    swagger_app(swagger, backend_drops=True)
-    result = run(swagger, "replay")
-    assert result.parseoutcomes() == {"failed": 1}, failure_of(result)
-    assert mismatch_step(result) == 3, failure_of(result)
-    assert "- true" in failure_of(result) and "+ false" in failure_of(result)
-
+    replays_right(swagger, SWAGGER, SWAGGER_BROKEN)
 
 DJANGO_CONFTEST = r'''
 import sys
