@@ -19,7 +19,7 @@ The comparison is pure: lines in, the lines without a partner out.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -187,12 +187,3 @@ class Likeness:
         _, _, pairs = self.unmatched(expected, found)
         return [expected[pairs[j]] if j in pairs else line for j, line in enumerate(found)]
 
-
-def counted_in_order(lines: Sequence[str], wanted: Counter[str]) -> list[str]:
-    """The lines `wanted` counts, in the order given."""
-    left, out = Counter(wanted), []
-    for line in lines:
-        if left[line] > 0:
-            left[line] -= 1
-            out.append(line)
-    return out

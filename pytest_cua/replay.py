@@ -122,8 +122,8 @@ def change_differences(recorded: dict[str, list[str]], now: dict[str, list[str]]
     out += ["appeared, which it did not when recorded: " + line for line in extra]
     missing, extra = likeness.missing(recorded.get("disappeared") or [],
                                       now.get("disappeared") or [])
-    still, _ = likeness.missing(missing, shown)
-    out += [("expected to go away, was not on the page: " if line in still
+    absent, _ = likeness.missing(missing, shown)  # not on the page now: never "still there"
+    out += [("expected to go away, was not on the page: " if line in absent
              else "expected to go away, still there: ") + line for line in missing]
     out += ["went away, which it did not when recorded: " + line for line in extra]
     return fingerprint.limited(out, SHOWN_LIMIT)
