@@ -112,8 +112,8 @@ def test_last_failed_reruns_only_the_failed_yaml_tests(yaml_suite):
     ("steps: [a, b", "invalid YAML"),
     ("name: x\nurl: /\n", "the file needs steps: a non-empty list of steps"),
     ("steps: [Do it]\ncolour: red\n", "the file has unknown key(s) colour; known keys: markers, "
-                                       "max_steps, name, replay_timeout, safety_policy, steps, "
-                                       "url, viewport, volatile"),
+                                       "max_steps, name, replay_dates, replay_timeout, "
+                                       "safety_policy, steps, url, viewport, volatile"),
     ("steps:\n  - 42\n", "the file.steps[1] must be a string (an action) or a mapping"),
     ("steps:\n  - click: the button\n", "the file.steps[1] has keys ['click']; a step mapping "
                                         "takes exactly one of act, check, ask"),
