@@ -147,9 +147,8 @@ const ARIA_STATES = [['aria-checked', {true: 'checked', false: 'not checked', mi
 const ariaState = (el, path) => {
   const states = [];
   for (const [attr, words] of ARIA_STATES) {
-    const value = el.getAttribute(attr);
-    if (value !== null && words[value.trim().toLowerCase()])
-      states.push(words[value.trim().toLowerCase()]);
+    const word = words[(el.getAttribute(attr) || '').trim().toLowerCase()];
+    if (word) states.push(word);
   }
   const now = el.getAttribute('aria-valuetext') || el.getAttribute('aria-valuenow');
   if (now !== null) states.push(clean(now));
@@ -157,9 +156,8 @@ const ariaState = (el, path) => {
   push(`[${roleOf(el) || el.tagName.toLowerCase()} ${JSON.stringify(nameOf(el))}: `
     + `${states.join(', ')}]`, path);
 };
-const ARIA_SELECTOR = 'aria-checked,aria-pressed,aria-selected,aria-expanded,aria-disabled,'
-  + 'aria-valuenow,aria-valuetext';
-const hasAria = el => ARIA_SELECTOR.split(',').some(a => el.hasAttribute(a));
+const ARIA_ATTRIBUTES = [...ARIA_STATES.map(([attr]) => attr), 'aria-valuenow', 'aria-valuetext'];
+const hasAria = el => ARIA_ATTRIBUTES.some(attr => el.hasAttribute(attr));
 
 const controls = [];
 const control = (el, path) => {
@@ -247,11 +245,10 @@ const visit = (n, path) => {
     if (assigned.length) return assigned.forEach((a, i) => visit(a, `${path}/slotted[${i + 1}]`));
   }
   const native = ['INPUT', 'SELECT', 'TEXTAREA'].includes(n.tagName);
-  if (native) controls.push([n, path]);  // its own state wins over what ARIA says of it
+  if (native) controls.push([n, path]);  // read once walked; its own state wins over ARIA
   else if (hasAria(n)) ariaState(n, path);
-  if (native) { /* read below, once the tree is walked */ }
-  else if (['IMG', 'CANVAS', 'svg'].includes(n.tagName)) return picture(n, path);
-  else if (!n.firstElementChild) cssIcon(n, path);
+  if (!native && ['IMG', 'CANVAS', 'svg'].includes(n.tagName)) return picture(n, path);
+  if (!native && !n.firstElementChild) cssIcon(n, path);
   if (n.shadowRoot) { watch.observe(n.shadowRoot); walk(n.shadowRoot, path + '/#shadow'); }
   else walk(n, path);
 };
