@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from pytest_cua.reporting import html_trail, trail_index  # noqa: E402
+from pytest_cua._reporting import html_trail, trail_index  # noqa: E402
 from pytest_cua.trail import ActionRecord, Trail, TurnRecord  # noqa: E402
 
 

@@ -46,7 +46,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from conftest import CHROMIUM_ARGS, system_chromium  # noqa: E402
-from pytest_cua.agent import CuaAgent  # noqa: E402
+from pytest_cua import CuaAgent  # noqa: E402
 from pytest_cua.settings import Settings  # noqa: E402
 from pytest_cua.testing import (  # noqa: E402
     FakeResponsesServer,
@@ -198,7 +198,7 @@ def run(browser, url: str, count: int, fmt: str) -> dict:
         for name, (owner, attribute) in PARTS.items():
             target = getattr(agent, owner)
             setattr(target, attribute, _timed(spent, name, getattr(target, attribute)))
-        agent.dialect.create = _timed(spent, "request", agent.dialect.create)
+        agent.dialect.send = _timed(spent, "request", agent.dialect.send)
         agent("Click the buttons and type")
         page.close()
         server.assert_clean()

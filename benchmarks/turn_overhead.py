@@ -23,7 +23,7 @@ import openai
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from pytest_cua.agent import CuaAgent  # noqa: E402
+from pytest_cua import CuaAgent  # noqa: E402
 from pytest_cua.settings import Settings  # noqa: E402
 from pytest_cua.testing import FakeResponsesServer  # noqa: E402
 

@@ -1,6 +1,8 @@
 """pytest-cua: end-to-end UI tests written as natural-language steps for a computer-use model."""
 
-from .agent import CuaAgent
+from ._agent.agent import AsyncCuaAgent, CuaAgent
+from ._core.pricing import PRICES
+from ._run.pacing import paced_http_client
 from .errors import (
     CuaBudgetExceeded,
     CuaCassetteError,
@@ -18,6 +20,8 @@ from .settings import Settings
 from .trail import StepResult, Trail
 
 __all__ = [
+    "PRICES",
+    "AsyncCuaAgent",
     "CuaAgent",
     "CuaBudgetExceeded",
     "CuaCassetteError",
@@ -33,4 +37,5 @@ __all__ = [
     "Settings",
     "StepResult",
     "Trail",
+    "paced_http_client",
 ]

@@ -24,7 +24,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .reporting import trail_index
+from ._reporting import trail_index
 
 
 class MergeError(Exception):

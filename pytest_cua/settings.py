@@ -13,15 +13,35 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import likeness, pricing, safety, screenshots
-from .providers.families import FAMILIES
+from ._compat import StrEnum
+from ._core import pricing, safety
 
 PROVIDERS = ("auto", "openai", "azure", "anthropic", "gemini", "openai-compatible")
-TOOLS = ("auto", "preview", "ga", "computer_20250124", "computer_20251124",
-         "computer_toolset_20260801", "computer_use_browser")
-CACHE_MODES = ("off", "record", "auto", "replay")
+
+
+class RecordMode(StrEnum):
+    """What cassettes do (`--cua-cache`), as vcrpy's record modes do for HTTP."""
+
+    OFF = "off"  # no cassettes
+    RECORD = "record"  # ask the model, write a cassette for each passing test
+    AUTO = "auto"  # replay what a cassette has, ask the model for the rest, keep it current
+    REPLAY = "replay"  # cassettes only: a missing one or a mismatch fails the test
+
+    @property
+    def reads(self) -> bool:
+        """Cassettes may answer every step: a run may need no model (nor its key)."""
+        return self in (RecordMode.AUTO, RecordMode.REPLAY)
+
+    @property
+    def writes(self) -> bool:
+        return self in (RecordMode.RECORD, RecordMode.AUTO)
+
+
+CACHE_MODES = tuple(mode.value for mode in RecordMode)
 HISTORY_MODES = ("server", "manual")
 REPORT_IMAGES = ("webp", "png", "jpeg", "off")
+SCREENSHOT_FORMATS = ("auto", "png", "jpeg")  # `_browser.screenshots` chooses for auto
+REPLAY_DATES = ("kind", "exact")  # how dates and times in evidence compare (`likeness`)
 DEFAULT_MODEL = "gpt-5.4"  # a current GA computer-use model (the openai SDK lists it)
 
 
@@ -37,7 +57,7 @@ class Settings:
     max_steps: int = 30
     safety_policy: str = "fail"
     allowed_domains: tuple[str, ...] = ()
-    cache: str = "off"
+    cache: RecordMode = RecordMode.OFF
     cache_dir: str = "cua_cassettes"
     trail_dir: str | None = None
     timeout: float = 120.0
@@ -126,6 +146,14 @@ def _json_object(value: Any) -> dict[str, Any]:
     return parsed
 
 
+def _token(value: Any) -> str:
+    """A name compared case-insensitively, such as an open-weight model family."""
+    text = str(value).strip().lower()
+    if not text:
+        raise ValueError("expected a name")
+    return text
+
+
 def _text(value: Any) -> str:
     text = str(value).strip()
     if not text:
@@ -203,61 +231,123 @@ def _prices(value: Any) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Spec:
+    """One setting, written once: how its value is read, where it comes from (option, ini
+    key, environment variable, marker), the values it takes and its help text."""
+
     name: str
-    parse: Callable[[Any], Any]
+    parse: Callable[[Any], Any] | None  # None: one of `choices`
     option: str
     ini: str
     env: str
     marker: bool = False
+    choices: tuple[str, ...] | None = None
+    help: str = ""
+
+    def read(self, value: Any, choices: Sequence[str] | None = None) -> Any:
+        """The value parsed; one of `choices` (or the row's own) when there are some."""
+        choices = choices or self.choices
+        if not choices:
+            return (self.parse or _text)(value)
+        text = _choice(choices)(value)
+        # A row whose choices are an enum's values reads into its member (RecordMode).
+        return self.parse(text) if isinstance(self.parse, type) else text
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("provider", _choice(PROVIDERS), "--cua-provider", "cua_provider", "CUA_PROVIDER"),
-    Spec("model", _text, "--cua-model", "cua_model", "CUA_MODEL", marker=True),
-    Spec("tool", _choice(TOOLS), "--cua-tool", "cua_tool", "CUA_TOOL", marker=True),
+    Spec("provider", None, "--cua-provider", "cua_provider", "CUA_PROVIDER",
+         choices=PROVIDERS,
+         help=("model provider: openai, azure, anthropic, gemini, or auto (by the credentials "
+               "set)")),
+    Spec("model", _text, "--cua-model", "cua_model", "CUA_MODEL", marker=True,
+         help=("model name, or Azure deployment name (default gpt-5.4; for anthropic "
+               "claude-sonnet-4-6; for gemini gemini-3-flash-preview)")),
+    # Its choices are the vendors' tool versions, which `_providers.registry` knows.
+    Spec("tool", _token, "--cua-tool", "cua_tool", "CUA_TOOL", marker=True,
+         help=("computer tool version: preview, ga (OpenAI); computer_20250124, "
+               "computer_20251124, computer_toolset_20260801 (Anthropic); computer_use_browser "
+               "(Gemini); or auto (by provider and model)")),
     Spec("max_steps", _positive_int, "--cua-max-steps", "cua_max_steps", "CUA_MAX_STEPS",
-         marker=True),
+         marker=True, help="model turns allowed per step (default 30)"),
     Spec("safety_policy", parse_safety_policy, "--cua-safety-policy", "cua_safety_policy",
-         "CUA_SAFETY_POLICY", marker=True),
+         "CUA_SAFETY_POLICY", marker=True,
+         help=("fail (default), acknowledge, or a comma list of safety check codes to "
+               "acknowledge")),
     Spec("allowed_domains", _domains, "--cua-allowed-domain", "cua_allowed_domains",
-         "CUA_ALLOWED_DOMAINS", marker=True),
-    Spec("cache", _choice(CACHE_MODES), "--cua-cache", "cua_cache", "CUA_CACHE", marker=True),
-    Spec("cache_dir", _text, "--cua-cache-dir", "cua_cache_dir", "CUA_CACHE_DIR"),
-    Spec("trail_dir", _text, "--cua-trail-dir", "cua_trail_dir", "CUA_TRAIL_DIR"),
-    Spec("timeout", _positive_float, "--cua-timeout", "cua_timeout", "CUA_TIMEOUT", marker=True),
-    Spec("history", _choice(HISTORY_MODES), "--cua-history", "cua_history", "CUA_HISTORY",
-         marker=True),
-    Spec("report_images", _choice(REPORT_IMAGES), "--cua-report-images", "cua_report_images",
-         "CUA_REPORT_IMAGES"),
-    Spec("screenshot_format", _choice(screenshots.FORMATS), "--cua-screenshot-format",
-         "cua_screenshot_format", "CUA_SCREENSHOT_FORMAT", marker=True),
+         "CUA_ALLOWED_DOMAINS", marker=True,
+         help="a host the browser may visit (repeatable)"),
+    Spec("cache", RecordMode, "--cua-cache", "cua_cache", "CUA_CACHE", marker=True,
+         choices=CACHE_MODES, help="cassettes: off, record, auto, replay (default off)"),
+    Spec("cache_dir", _text, "--cua-cache-dir", "cua_cache_dir", "CUA_CACHE_DIR",
+         help="where cassettes live, relative to rootdir (default cua_cassettes)"),
+    Spec("trail_dir", _text, "--cua-trail-dir", "cua_trail_dir", "CUA_TRAIL_DIR",
+         help="also write one standalone HTML trail per test into this folder"),
+    Spec("timeout", _positive_float, "--cua-timeout", "cua_timeout", "CUA_TIMEOUT", marker=True,
+         help="seconds per model request (default 120)"),
+    Spec("history", None, "--cua-history", "cua_history", "CUA_HISTORY", marker=True,
+         choices=HISTORY_MODES,
+         help="server (chain with previous_response_id, default) or manual (resend items)"),
+    Spec("report_images", None, "--cua-report-images", "cua_report_images",
+         "CUA_REPORT_IMAGES", choices=REPORT_IMAGES,
+         help="report screenshots: webp (default, quality 75), png (exact), jpeg, off"),
+    Spec("screenshot_format", None, "--cua-screenshot-format", "cua_screenshot_format",
+         "CUA_SCREENSHOT_FORMAT", marker=True, choices=SCREENSHOT_FORMATS,
+         help=("screenshots sent to the model: auto (default: exact PNG for flat pages, JPEG "
+               "quality 90 for busy ones), png or jpeg")),
     Spec("loop_limit", _whole, "--cua-loop-limit", "cua_loop_limit", "CUA_LOOP_LIMIT",
-         marker=True),
+         marker=True,
+         help=("fail a step when the model repeats the same click/typing this many times in a "
+               "row (default 8, 0 = off)")),
     Spec("max_turns_total", _whole, "--cua-max-turns-total", "cua_max_turns_total",
-         "CUA_MAX_TURNS_TOTAL"),
+         "CUA_MAX_TURNS_TOTAL",
+         help=("model turns allowed for the whole session, all xdist workers together (default "
+               "0 = no limit)")),
     Spec("gemini_excluded", _names, "--cua-gemini-excluded", "cua_gemini_excluded",
-         "CUA_GEMINI_EXCLUDED", marker=True),
-    Spec("summary", _text, "--cua-summary", "cua_summary", "CUA_SUMMARY"),
-    Spec("trail_url", _text, "--cua-trail-url", "cua_trail_url", "CUA_TRAIL_URL"),
+         "CUA_GEMINI_EXCLUDED", marker=True,
+         help=("Gemini's predefined functions the model may not use, comma-separated (default "
+               "search,open_web_browser; none for none)")),
+    Spec("summary", _text, "--cua-summary", "cua_summary", "CUA_SUMMARY",
+         help=("append a Markdown summary of the run to this file (failures first, with "
+               "links), e.g. $GITHUB_STEP_SUMMARY")),
+    Spec("trail_url", _text, "--cua-trail-url", "cua_trail_url", "CUA_TRAIL_URL",
+         help=("the URL where the --cua-trail-dir folder is published: the summary links "
+               "trails under it")),
     Spec("replay_timeout", _positive_float, "--cua-replay-timeout", "cua_replay_timeout",
-         "CUA_REPLAY_TIMEOUT", marker=True),
+         "CUA_REPLAY_TIMEOUT", marker=True,
+         help=("seconds a replay waits for a recorded element or outcome before it reports a "
+               "mismatch (default 5)")),
     Spec("volatile", _selectors, "--cua-volatile", "cua_volatile", "CUA_VOLATILE",
-         marker=True),
-    Spec("replay_dates", _choice(likeness.DATES), "--cua-replay-dates", "cua_replay_dates",
-         "CUA_REPLAY_DATES", marker=True),
+         marker=True,
+         help=("CSS selector of content that changes by itself, left out of replay comparisons "
+               "(repeatable)")),
+    Spec("replay_dates", None, "--cua-replay-dates", "cua_replay_dates", "CUA_REPLAY_DATES",
+         marker=True, choices=REPLAY_DATES,
+         help=("dates and times in replayed evidence: kind (default: any date matches a date, "
+               "unless the step names it) or exact")),
     Spec("requests_per_minute", _rate("requests per minute"), "--cua-requests-per-minute",
-         "cua_requests_per_minute", "CUA_REQUESTS_PER_MINUTE"),
+         "cua_requests_per_minute", "CUA_REQUESTS_PER_MINUTE",
+         help=("the provider's request quota (per endpoint and model), shared by every xdist "
+               "worker so nothing is refused; 0 learns it from 429s")),
     Spec("tokens_per_minute", _rate("tokens per minute"), "--cua-tokens-per-minute",
-         "cua_tokens_per_minute", "CUA_TOKENS_PER_MINUTE"),
+         "cua_tokens_per_minute", "CUA_TOKENS_PER_MINUTE",
+         help=("the provider's token quota (per endpoint and model), shared by every xdist "
+               "worker")),
     Spec("max_cost", _rate("an amount of US dollars"), "--cua-max-cost", "cua_max_cost",
-         "CUA_MAX_COST"),
-    Spec("prices", _prices, "--cua-price", "cua_prices", "CUA_PRICES"),
-    Spec("model_family", _choice(("auto", *FAMILIES)), "--cua-model-family",
-         "cua_model_family", "CUA_MODEL_FAMILY", marker=True),
+         "CUA_MAX_COST",
+         help="US dollars the run may spend on model turns, shared by every xdist worker"),
+    Spec("prices", _prices, "--cua-price", "cua_prices", "CUA_PRICES",
+         help=("MODEL=INPUT,CACHED_INPUT,OUTPUT in US dollars per million tokens, over the "
+               "built-in prices (repeatable)")),
+    # Its choices are the open-weight families `_providers.registry` knows: checked there.
+    Spec("model_family", _token, "--cua-model-family",
+         "cua_model_family", "CUA_MODEL_FAMILY", marker=True,
+         help=("openai-compatible: the open-weight model's family (its prompt, output grammar "
+               "and coordinates); auto guesses it from the model name")),
     Spec("extra_body", _json_object, "--cua-extra-body", "cua_extra_body", "CUA_EXTRA_BODY",
-         marker=True),
+         marker=True,
+         help="a JSON object of extra request fields, e.g. vLLM's chat_template_kwargs"),
     Spec("extra_headers", _json_object, "--cua-extra-headers", "cua_extra_headers",
-         "CUA_EXTRA_HEADERS", marker=True),
+         "CUA_EXTRA_HEADERS", marker=True,
+         help="a JSON object of extra request headers"),
 )
 LIST_SPECS = ("allowed_domains", "volatile", "prices")  # repeatable options, linelist ini values
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
@@ -274,13 +364,17 @@ def resolve(
     ini: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     marker: Mapping[str, Any] | None = None,
+    choices: Mapping[str, Sequence[str]] | None = None,
 ) -> Settings:
     """Build Settings from the four sources, highest precedence first.
 
     `cli` and `ini` are keyed by setting name; `env` is the process environment; `marker`
-    holds the keyword arguments of `@pytest.mark.cua`. Raises SettingError naming the
-    source of the first bad value.
+    holds the keyword arguments of `@pytest.mark.cua`; `choices` the values of settings
+    this module does not list (the vendors' tools and model families: the plugin passes
+    `_providers.registry.CHOICES`). Raises SettingError naming the source of the first bad
+    value.
     """
+    choices = choices or {}
     cli, ini, env, marker = cli or {}, ini or {}, env or {}, marker or {}
     unknown = sorted(set(marker) - set(MARKER_KEYS))
     if unknown:
@@ -301,7 +395,7 @@ def resolve(
             if not _given(raw):
                 continue
             try:
-                values[spec.name] = spec.parse(raw)
+                values[spec.name] = spec.read(raw, choices.get(spec.name))
             except ValueError as exc:
                 raise SettingError(f"bad value for {label}: {exc}") from None
             sources[spec.name] = source

@@ -10,6 +10,26 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._compat import StrEnum
+
+
+class Outcome(StrEnum):
+    """How a step ended, as reports show it."""
+
+    RUNNING = "running"
+    PASSED = "passed"
+    FAILED = "failed"  # the product: a check that is false, a step the model could not do
+    ERROR = "error"  # the run: the provider, the configuration, an unexpected exception
+
+
+class Source(StrEnum):
+    """Where a step's outcome came from, as cassettes count it."""
+
+    LIVE = "live"  # the model
+    REPLAYED = "replayed"  # a cassette
+    HEALED = "healed"  # a cassette, then the model where the page no longer matched
+    MISMATCH = "mismatch"  # a cassette the page no longer matches, and no heal
+
 
 @dataclass
 class ActionRecord:
@@ -57,15 +77,13 @@ class StepResult:
     instruction: str
     index: int = 0
     passed: bool = False
-    outcome: str = "running"
+    outcome: Outcome = Outcome.RUNNING
     reason: str = ""
     answer: str | None = None
     turns: list[TurnRecord] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
-    # live (the model), replayed (a cassette), healed (replay, then live), mismatch (replay
-    # failed: the page no longer matches the cassette)
-    source: str = "live"
+    source: Source = Source.LIVE
     heal_reason: str = ""
     ending: dict[str, Any] = field(default_factory=dict)  # how it ended, as a cassette keeps it
     # The page's evidence (replay.Reading) as the step started (act) and as it ended:
@@ -76,7 +94,12 @@ class StepResult:
 
     @property
     def replayed(self) -> bool:
-        return self.source == "replayed"
+        return self.source == Source.REPLAYED
+
+    @property
+    def title(self) -> str:
+        """How reports and traces name the step."""
+        return f"cua {self.kind}{' (replayed)' if self.replayed else ''}: {self.instruction}"
 
     @property
     def evidence(self) -> list[str] | None:
@@ -114,7 +137,7 @@ class StepResult:
         """What the step's model turns cost; None when a turn's price is unknown."""
         return _total(t for t in self.turns if not t.replayed)
 
-    def finish(self, outcome: str, passed: bool, reason: str = "",
+    def finish(self, outcome: Outcome, passed: bool, reason: str = "",
                answer: str | None = None) -> None:
         self.outcome, self.passed, self.reason, self.answer = outcome, passed, reason, answer
         self.seconds = time.monotonic() - self.started

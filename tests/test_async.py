@@ -15,12 +15,14 @@ from inner import SCRIPTED_MODEL_FIXTURE
 PAGES = Path(__file__).parent / "pages"
 
 INNER = """import os
+import zipfile
+
 import pytest
 import pytest_asyncio
 from playwright.async_api import async_playwright
 
 from pytest_cua import CuaCheckFailed
-from pytest_cua.async_agent import AsyncCuaAgent
+from pytest_cua import AsyncCuaAgent
 from pytest_cua.testing import click, computer_call, turn, type_text, verdict
 
 
@@ -54,6 +56,7 @@ async def test_async_agent_acts_and_checks(cua_fake_server, async_browser, cua_a
     page = await open_form(async_browser, site)
     agent = cua_agent_for(page)
     assert isinstance(agent, AsyncCuaAgent)
+    await page.context.tracing.start()  # --tracing=on: each step a group, as on a sync page
     x, y = await centre(page, "#name")
     cua_fake_server.script(turn(computer_call(click(x, y))), turn(computer_call(type_text("Ada"))),
                            turn(verdict(True, "typed")),
@@ -64,6 +67,12 @@ async def test_async_agent_acts_and_checks(cua_fake_server, async_browser, cua_a
     with pytest.raises(CuaCheckFailed, match="the heading says Sign up"):
         await agent.check("The heading says Log in")
     assert cua_fake_server.requests[3].body["previous_response_id"]  # one conversation
+    await page.context.tracing.stop(path="trace.zip")
+    with zipfile.ZipFile("trace.zip") as archive:
+        trace = "".join(archive.read(n).decode("utf-8", "replace")
+                        for n in archive.namelist() if n.endswith(".trace"))
+    assert "cua act: Type Ada as the name" in trace
+    assert "cua check: The heading says Log in" in trace
 
 
 @pytest.mark.asyncio
@@ -94,7 +103,8 @@ async def test_two_async_agents_run_concurrently(cua_fake_server, async_browser,
 
 def test_async_agents(cua_pytester):
     cua_pytester.makepyfile(test_inner=INNER)
-    result = cua_pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v", timeout=240)
+    result = cua_pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v", "--tracing=on",
+                                               timeout=240)
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*test_async_agent_acts_and_checks PASSED*",
                                  "*test_two_async_agents_run_concurrently PASSED*"])

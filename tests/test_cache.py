@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from inner import SCRIPTED_MODEL_FIXTURE
-from pytest_cua import cache
+from pytest_cua._replay import cassettes
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Errands</title>
 <style>body{font:16px sans-serif;margin:0} #item{position:absolute;left:20px;top:80px;width:200px}
@@ -301,22 +301,22 @@ def test_xdist_recording_leaves_every_cassette_valid(suite):
     files = sorted((suite.path / "cua_cassettes" / "test_many").glob("*.yaml"))
     assert len(files) == 6
     for path in files:
-        loaded = cache.load(path)
+        loaded = cassettes.load(path)
         assert loaded is not None and re.search(r"\[chromium-\d\]", loaded.test)
     assert not list((suite.path / "cua_cassettes").rglob("*.tmp"))
     run(suite, "replay", None, "-n", "2", "test_many.py").assert_outcomes(passed=6)
 
 
 def test_cassette_paths_are_safe_and_distinct(tmp_path):
-    a = cache.cassette_path(tmp_path, "tests/test_a.py::TestX::test_b[chromium-a/b]")
-    b = cache.cassette_path(tmp_path, "tests/test_a.py::TestX::test_b[chromium-a_b]")
+    a = cassettes.cassette_path(tmp_path, "tests/test_a.py::TestX::test_b[chromium-a/b]")
+    b = cassettes.cassette_path(tmp_path, "tests/test_a.py::TestX::test_b[chromium-a_b]")
     assert a != b and a.parent == tmp_path / "tests" / "test_a"
-    assert cache.cassette_path(tmp_path, "x/test_y.cua.yaml::my test").parent.name == "test_y"
-    assert cache.cassette_path(tmp_path, "../../etc/test_z.py::t").is_relative_to(tmp_path)
+    assert cassettes.cassette_path(tmp_path, "x/test_y.cua.yaml::my test").parent.name == "test_y"
+    assert cassettes.cassette_path(tmp_path, "../../etc/test_z.py::t").is_relative_to(tmp_path)
 
 
 def test_fingerprint_comparisons():
-    from pytest_cua import fingerprint
+    from pytest_cua._browser import fingerprint
 
     add = {"tag": "button", "role": "button", "name": "Add", "text": "Add", "selector": "#a"}
     assert fingerprint.differences(add, {**add, "selector": "#b", "box": [1, 2, 3, 4]}) == []

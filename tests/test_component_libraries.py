@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_cua import likeness
+from pytest_cua._replay import likeness
 from replaying import (
     cassette,
     cassette_file,

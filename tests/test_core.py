@@ -6,11 +6,14 @@ import json
 
 import pytest
 
-from pytest_cua import actions, likeness, loop, providers, replay, safety, screenshots
+from pytest_cua._browser import screenshots
+from pytest_cua._core import actions, conversation, events, safety
+from pytest_cua._providers import registry
+from pytest_cua._providers import responses as protocol
+from pytest_cua._providers.openai import ResponsesDialect
+from pytest_cua._replay import likeness, oracle
+from pytest_cua._replay.likeness import Likeness
 from pytest_cua.errors import CuaProviderError
-from pytest_cua.likeness import Likeness
-from pytest_cua.providers import responses as protocol
-from pytest_cua.providers.openai import ResponsesDialect
 from pytest_cua.settings import SettingError, resolve
 
 
@@ -31,7 +34,7 @@ def test_precedence_marker_cli_ini_env_default():
 
 def test_tool_variant_by_model_name():
     def tool(**marker):
-        return providers.tool_for(resolve(marker=marker), {})
+        return registry.tool_for(resolve(marker=marker), {})
 
     assert tool() == "ga"
     assert tool(model="computer-use-preview") == "preview"
@@ -85,13 +88,13 @@ def test_change_differences_say_what_is_missing_and_what_is_new():
                 "disappeared": ["0 tasks left", "Last synced Nov 24"]}
     now = {"appeared": ["1 task left", "Error"], "disappeared": []}
     shown = ["Tasks", "0 tasks left", "1 task left", "Error"]
-    assert replay.change_differences(recorded, now, shown, Likeness()) == [
+    assert oracle.change_differences(recorded, now, shown, Likeness()) == [
         "expected to appear, did not: buy milk",
         "appeared, which it did not when recorded: Error",
         "expected to go away, still there: 0 tasks left",
         # not on the page now: never "still there"
         "expected to go away, was not on the page: Last synced Nov 24"]
-    assert replay.change_differences(recorded, recorded, shown, Likeness()) == []
+    assert oracle.change_differences(recorded, recorded, shown, Likeness()) == []
 
 
 @pytest.mark.parametrize(("a", "b", "same"), [
@@ -133,13 +136,13 @@ def test_dates_compare_by_kind_unless_the_step_names_them():
 
 
 def test_volatile_elements_leave_a_reading_with_all_they_hold():
-    reading = replay.Reading(["[address /]", "12:00:01", "Tip 1", "Tasks"],
+    reading = oracle.Reading(["[address /]", "12:00:01", "Tip 1", "Tasks"],
                              ["address", "/body/span[1]", "/body/p[1]/b[1]", "/body/h1[1]"])
     assert reading.shown(["/body/p[1]"]) == ["[address /]", "12:00:01", "Tasks"]
     reading.volatile = {"/body/span[1]": {"selector": "#clock", "changes": 3}}  # seen in it
     assert reading.shown() == ["[address /]", "Tip 1", "Tasks"]
     # /body/p[1] is not an ancestor of /body/p[10], though its path is a prefix of it
-    assert replay.Reading(["x"], ["/body/p[10]"]).shown(["/body/p[1]"]) == ["x"]
+    assert oracle.Reading(["x"], ["/body/p[10]"]).shown(["/body/p[1]"]) == ["x"]
 
 
 @pytest.mark.parametrize(("url", "address"), [
@@ -151,7 +154,7 @@ def test_volatile_elements_leave_a_reading_with_all_they_hold():
     ("about:blank", "about:blank"),
 ])
 def test_an_address_is_the_same_on_every_machine(url, address):
-    assert replay.address(url) == address
+    assert oracle.address(url) == address
 
 
 @pytest.mark.parametrize(("url", "address"), [
@@ -161,7 +164,7 @@ def test_an_address_is_the_same_on_every_machine(url, address):
     ("https://preview.example.com/pr-42/application", "/pr-42/application"),  # not under it
 ])
 def test_addresses_are_relative_to_the_base_url(url, address):
-    assert replay.address(url, "https://preview.example.com/pr-42/app/") == address
+    assert oracle.address(url, "https://preview.example.com/pr-42/app/") == address
 
 
 # ------------------------------------------------------------------------------ safety
@@ -213,7 +216,7 @@ def test_plan_keeps_modifiers_around_the_click_and_refuses_in_checks():
 
 
 # ------------------------------------------------------------------------------ loop core
-IMAGE = loop.Image("data:image/png;base64,AAAA", 800, 600)
+IMAGE = events.Image("data:image/png;base64,AAAA", 800, 600)
 
 
 def response(*items, rid="resp_1"):
@@ -237,18 +240,18 @@ def fcall(call_id, name, **args):
 
 
 def test_loop_answers_every_call_and_chains_steps():
-    conv = loop.Conversation(ResponsesDialect("m", "preview"))
+    conv = conversation.Conversation(ResponsesDialect("m", "preview"))
     first = conv.begin("act", "do it", IMAGE)
     assert first.request["truncation"] == "auto"
     assert first.request["tools"][0]["display_width"] == 800
     decision = conv.receive(response(call("c1", {"type": "click", "x": 1, "y": 1})))
-    assert isinstance(decision, loop.Execute) and decision.call_id == "c1"
+    assert isinstance(decision, events.Execute) and decision.call_id == "c1"
     decision = conv.executed(IMAGE)
-    assert isinstance(decision, loop.Send)
+    assert isinstance(decision, events.Send)
     assert decision.request["previous_response_id"] == "resp_1"
     assert decision.request["input"][0]["call_id"] == "c1"
     done = conv.receive(response(fcall("f1", "cua_verdict", passed=True, reason="ok"), rid="r2"))
-    assert isinstance(done, loop.Finish) and done.passed and done.reason == "ok"
+    assert isinstance(done, events.Finish) and done.passed and done.reason == "ok"
     nxt = conv.begin("check", "is it", IMAGE)
     assert nxt.request["input"][0] == {"type": "function_call_output", "call_id": "f1",
                                        "output": "recorded"}
@@ -256,29 +259,29 @@ def test_loop_answers_every_call_and_chains_steps():
 
 
 def test_loop_refuses_unsafe_calls_before_any_execution():
-    conv = loop.Conversation(ResponsesDialect("m", "ga"))
+    conv = conversation.Conversation(ResponsesDialect("m", "ga"))
     conv.begin("act", "x", IMAGE)
     check = {"id": "s", "code": "malicious_instructions", "message": "no"}
     decision = conv.receive(response(call("c1", {"type": "click", "x": 1, "y": 1},
                                           {"type": "type", "text": "a"}, checks=[check])))
-    assert isinstance(decision, loop.Finish) and decision.outcome == "safety"
+    assert isinstance(decision, events.Finish) and decision.outcome == "safety"
     assert decision.refused_checks == [check]
     # The next step starts a fresh chain, since c1 can never be answered.
     assert "previous_response_id" not in conv.begin("act", "y", IMAGE).request
 
 
 def test_loop_nudges_once_then_fails_and_counts_turns():
-    conv = loop.Conversation(ResponsesDialect("m", "ga"), max_steps=5)
+    conv = conversation.Conversation(ResponsesDialect("m", "ga"), max_steps=5)
     conv.begin("ask", "what?", IMAGE)
     nudge = conv.receive(response({"type": "message", "content": [{"text": "hmm"}]}))
-    assert isinstance(nudge, loop.Send)
+    assert isinstance(nudge, events.Send)
     assert "call cua_answer now" in nudge.request["input"][0]["content"][0]["text"]
     end = conv.receive(response({"type": "message", "content": [{"text": "42"}]}))
     assert end.outcome == "no_verdict" and end.reason == "42"
 
 
 def test_loop_wrong_or_malformed_function_calls_are_answered_with_errors():
-    conv = loop.Conversation(ResponsesDialect("m", "ga"))
+    conv = conversation.Conversation(ResponsesDialect("m", "ga"))
     conv.begin("ask", "what?", IMAGE)
     again = conv.receive(response(fcall("f1", "cua_verdict", passed=True, reason="x")))
     assert "expects cua_answer" in again.request["input"][0]["output"]
@@ -290,21 +293,21 @@ def test_loop_wrong_or_malformed_function_calls_are_answered_with_errors():
 
 
 def test_loop_max_steps():
-    conv = loop.Conversation(ResponsesDialect("m", "ga"), max_steps=2)
+    conv = conversation.Conversation(ResponsesDialect("m", "ga"), max_steps=2)
     conv.begin("act", "x", IMAGE)
-    assert isinstance(conv.receive(response(call("c1", {"type": "wait"}))), loop.Execute)
+    assert isinstance(conv.receive(response(call("c1", {"type": "wait"}))), events.Execute)
     conv.executed(IMAGE)
     end = conv.receive(response(call("c2", {"type": "wait"})))
     assert end.outcome == "max_steps"
 
 
 def test_loop_verdict_with_a_computer_call_executes_then_finishes():
-    conv = loop.Conversation(ResponsesDialect("m", "ga"))
+    conv = conversation.Conversation(ResponsesDialect("m", "ga"))
     conv.begin("act", "x", IMAGE)
     decision = conv.receive(response(call("c1", {"type": "wait"}),
                                      fcall("f1", "cua_verdict", passed=True, reason="r")))
-    assert isinstance(decision, loop.Execute)
-    assert isinstance(conv.executed(IMAGE, ["note"]), loop.Finish)
+    assert isinstance(decision, events.Execute)
+    assert isinstance(conv.executed(IMAGE, ["note"]), events.Finish)
     carried = conv.begin("act", "y", IMAGE).request["input"]
     assert [i.get("type", "message") for i in carried] == [
         "function_call_output", "computer_call_output", "message", "message"]

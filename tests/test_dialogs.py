@@ -61,7 +61,7 @@ def test_confirm_accepted_with_enter(cua_fake_server, dialog_page, cua_agent):
 @pytest.mark.cua(model="gpt-5.4")  # the GA tool: batched actions
 def test_confirm_declined_by_clicking_cancel_then_the_batch_goes_on(cua_fake_server,
                                                                     dialog_page, cua_agent):
-    from pytest_cua import dialogs
+    from pytest_cua._core import dialogs
 
     cancel = dialogs.layout(1280, 720, dialogs.DialogInfo("confirm", "x")).cancel
     assert cancel is not None

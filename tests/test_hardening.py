@@ -212,7 +212,7 @@ def test_listed_host_is_allowed(cua_fake_server, page, cua_agent):
 
 
 def test_domain_rules():
-    from pytest_cua import domains
+    from pytest_cua._core import domains
 
     assert domains.allowed("https://www.example.com/x", ["example.com"])
     assert domains.allowed("https://example.com:8443/x", ["example.com"])

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pytest_cua import CuaStepFailed
-from pytest_cua.providers import chat, families
+from pytest_cua._providers import chat, families
 from pytest_cua.testing import center_of, click, computer_call, message, turn, type_text, verdict
 from pytest_cua.testing import chat as fake_chat
 
@@ -319,13 +319,14 @@ def test_a_bad_family_is_a_usage_error_listing_the_known_ones(cua_pytester):
 
 
 def test_missing_server_address_says_what_to_set(monkeypatch):
-    from pytest_cua import CuaConfigError, providers
+    from pytest_cua import CuaConfigError
+    from pytest_cua._providers import registry
     from pytest_cua.settings import resolve
 
     settings = resolve(env={"CUA_PROVIDER": "openai-compatible", "CUA_MODEL": "qwen3-vl-8b"})
     with pytest.raises(CuaConfigError, match=r"OPENAI_BASE_URL.*localhost:8000/v1.*Ollama"):
-        providers.build_client(settings, {})
-    client = providers.build_client(settings, {"OPENAI_BASE_URL": "http://localhost:8000/v1"})
+        registry.build_client(settings, {})
+    client = registry.build_client(settings, {"OPENAI_BASE_URL": "http://localhost:8000/v1"})
     assert client.api_key == "EMPTY"  # a local server takes any key
     with pytest.raises(CuaConfigError, match="served model name"):
-        providers.model_for(resolve(env={"CUA_PROVIDER": "openai-compatible"}), {})
+        registry.model_for(resolve(env={"CUA_PROVIDER": "openai-compatible"}), {})

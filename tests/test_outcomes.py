@@ -190,7 +190,7 @@ def test_protocol_violation_fails_loudly(cua_pytester):
     # The plugin is made to declare a display size other than the screenshot's: the fake
     # server answers 400 (a provider error) and its fixture reports the protocol error.
     result = run(cua_pytester, """
-import pytest_cua.providers.responses as protocol
+import pytest_cua._providers.responses as protocol
 
 @pytest.mark.cua(tool="preview")  # the tool that declares its display size
 def test_wrong_size(cua_fake_server, page, cua_agent, monkeypatch):
@@ -250,7 +250,7 @@ def test_settings_precedence_through_pytest(cua_pytester, monkeypatch):
     cua_pytester.makeini("[pytest]\ncua_model = ini-model\ncua_timeout = 33\n")
     cua_pytester.makepyfile(test_x="""
 import pytest
-from pytest_cua.providers import tool_for
+from pytest_cua._providers.registry import tool_for
 
 def test_defaults(cua_settings):
     s = cua_settings

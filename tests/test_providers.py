@@ -8,7 +8,7 @@ import pytest
 from azure.core.credentials import AccessToken
 from playwright.sync_api import expect
 
-from pytest_cua import providers
+from pytest_cua._providers import registry
 from pytest_cua.errors import CuaConfigError
 from pytest_cua.settings import resolve
 from pytest_cua.testing import center_of, click, computer_call, turn, type_text, verdict
@@ -73,10 +73,10 @@ def test_azure_with_entra_token_provider(azure_entra_env, cua_fake_server, page,
     _fill_name(cua_fake_server, page)
     cua_agent("Type 'Azure user' into the name field")
     expect(page.locator("#name")).to_have_value("Azure user")
-    assert cua_azure_credential.scopes[0] == (providers.AZURE_SCOPE,)
+    assert cua_azure_credential.scopes[0] == (registry.AZURE_SCOPE,)
     for request in cua_fake_server.requests:
         assert request.path == "/openai/responses"
-        assert request.query["api-version"] == [providers.DEFAULT_AZURE_API_VERSION]
+        assert request.query["api-version"] == [registry.DEFAULT_AZURE_API_VERSION]
         assert request.headers["authorization"] == "Bearer entra-token-123"
         assert "api-key" not in request.headers
 
@@ -100,7 +100,7 @@ def test_azure_v1_surface(azure_v1_env, cua_fake_server, page, site, cua_agent):
 
 def test_openai_client_reads_sdk_variables():
     env = {"OPENAI_API_KEY": "sk-x", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
-    client = providers.build_client(resolve(env=env), env)
+    client = registry.build_client(resolve(env=env), env)
     assert str(client.base_url) == "http://127.0.0.1:9/v1/"
     assert client.timeout == 120.0
 
@@ -111,9 +111,9 @@ def test_openai_client_reads_sdk_variables():
 ])
 def test_missing_credentials_name_the_variables(env, needle):
     with pytest.raises(CuaConfigError, match=needle):
-        providers.build_client(resolve(env=env), env)
+        registry.build_client(resolve(env=env), env)
 
 
 def test_auto_provider_prefers_azure_when_its_endpoint_is_set():
-    assert providers.resolve_provider(resolve(), {"AZURE_OPENAI_ENDPOINT": "https://x"}) == "azure"
-    assert providers.resolve_provider(resolve(), {"OPENAI_API_KEY": "k"}) == "openai"
+    assert registry.resolve_provider(resolve(), {"AZURE_OPENAI_ENDPOINT": "https://x"}) == "azure"
+    assert registry.resolve_provider(resolve(), {"OPENAI_API_KEY": "k"}) == "openai"

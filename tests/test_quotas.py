@@ -19,9 +19,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from pytest_cua import pricing, providers, quota
+from pytest_cua._core import pricing
+from pytest_cua._providers import faults, registry
+from pytest_cua._run import pacing, quota
 from pytest_cua.errors import CuaProviderError
-from pytest_cua.providers import base
 from pytest_cua.settings import resolve
 from pytest_cua.testing import server
 from pytest_cua.testing.quota import RateLimit
@@ -154,12 +155,12 @@ CLIENTS = {
 def test_every_vendors_client_is_paced_at_the_socket(provider, asynchronous, hangs_up):
     env = {name: value.format(url=hangs_up) for name, value in CLIENTS[provider].items()}
     settings = resolve(env={"CUA_PROVIDER": provider, "CUA_MODEL": "qwen3-vl-8b"})
-    client = providers.build_client(settings, env, asynchronous=asynchronous)
-    models = client.aio.models if provider == "gemini" and asynchronous else client.models
+    client = registry.build_client(settings, env, asynchronous=asynchronous)
+    models = client.models  # google-genai's async client is its `.aio`
     asked = Asked()
 
     def send() -> None:
-        base.SENDING.set(asked)  # in a copy of the context: as quota.requesting sets it
+        pacing.SENDING.set(asked)  # in a copy of the context: as quota.requesting sets it
         request = models.get(model="m") if provider == "gemini" else models.retrieve("m")
         if asynchronous:
             asyncio.run(request)
@@ -187,19 +188,19 @@ def test_the_fake_counts_a_request_when_it_arrived_not_when_it_was_read():
 
 
 def test_fault_kinds_retry_after_and_declared_limits():
-    assert base.fault_kind(429, {"error": {"code": "rate_limit_exceeded"}}) == "rate"
-    assert base.fault_kind(429, {"error": {"code": "insufficient_quota", "message":
+    assert faults.fault_kind(429, {"error": {"code": "rate_limit_exceeded"}}) == "rate"
+    assert faults.fault_kind(429, {"error": {"code": "insufficient_quota", "message":
                                            "You exceeded your current quota"}}) == "spent"
-    assert base.fault_kind(429, {"error": {"status": "RESOURCE_EXHAUSTED", "details": [
+    assert faults.fault_kind(429, {"error": {"status": "RESOURCE_EXHAUSTED", "details": [
         {"quotaId": "GenerateRequestsPerDayPerProjectPerModel"}]}}) == "spent"
-    assert base.fault_kind(529, None) == "transient"
-    assert base.fault_kind(None, None, transport=True) == "transient"
-    assert base.fault_kind(400, None) == "fatal"
-    assert base.retry_after({"retry-after-ms": "250", "retry-after": "1"}) == 0.25
-    assert base.retry_after({"retry-after": "3"}) == 3.0
-    assert base.retry_after({}, {"error": {"details": [{"retryDelay": "12s"}]}}) == 12.0
-    assert base.retry_after({}) is None
-    assert base.rate_limits({"x-ratelimit-limit-requests": "500",
+    assert faults.fault_kind(529, None) == "transient"
+    assert faults.fault_kind(None, None, transport=True) == "transient"
+    assert faults.fault_kind(400, None) == "fatal"
+    assert faults.retry_after({"retry-after-ms": "250", "retry-after": "1"}) == 0.25
+    assert faults.retry_after({"retry-after": "3"}) == 3.0
+    assert faults.retry_after({}, {"error": {"details": [{"retryDelay": "12s"}]}}) == 12.0
+    assert faults.retry_after({}) is None
+    assert faults.rate_limits({"x-ratelimit-limit-requests": "500",
                              "anthropic-ratelimit-tokens-limit": "80000"}) == {
         "requests_per_minute": 500.0, "tokens_per_minute": 80000.0}
 
@@ -266,6 +267,7 @@ def _live_suite(cua_pytester, monkeypatch, tmp_path, *args: str):
     return result, json.loads(quota_file.read_text())
 
 
+@pytest.mark.alone
 def test_a_suite_past_its_quota_finishes_with_no_error(cua_pytester, monkeypatch, tmp_path):
     result, provider = _live_suite(cua_pytester, monkeypatch, tmp_path)
     result.assert_outcomes(passed=16)
@@ -275,6 +277,7 @@ def test_a_suite_past_its_quota_finishes_with_no_error(cua_pytester, monkeypatch
     result.stdout.fnmatch_lines(["*the model service refused * requests for its rate (429)*"])
 
 
+@pytest.mark.alone
 def test_a_declared_quota_is_never_refused(cua_pytester, monkeypatch, tmp_path):
     result, provider = _live_suite(cua_pytester, monkeypatch, tmp_path,
                                    f"--cua-requests-per-minute={RATE * 60}")

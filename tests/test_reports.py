@@ -14,7 +14,7 @@ import zipfile
 import pytest
 from PIL import Image
 
-from pytest_cua.reporting import images
+from pytest_cua._reporting import images
 
 SUITE = """
 import os

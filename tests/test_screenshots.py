@@ -13,7 +13,7 @@ import io
 import pytest
 from PIL import Image
 
-from pytest_cua.screenshots import Encoding
+from pytest_cua._browser.screenshots import Encoding
 from pytest_cua.testing import center_of, click, computer_call, turn, verdict
 
 

@@ -15,9 +15,10 @@ import yaml
 from playwright.sync_api import expect
 
 from inner import SCRIPTED_MODEL_FIXTURE
-from pytest_cua import CuaStepFailed, Settings, providers
+from pytest_cua import CuaStepFailed, Settings
+from pytest_cua._providers import anthropic as claude
+from pytest_cua._providers import registry
 from pytest_cua.errors import CuaConfigError
-from pytest_cua.providers import anthropic as claude
 from pytest_cua.testing import (
     center_of,
     click,
@@ -153,26 +154,26 @@ def test_claude_outage_is_a_provider_error_with_the_request_id(vendor, cua_fake_
     ({}, "openai"),
 ])
 def test_auto_picks_the_provider_from_the_credentials(env, provider):
-    assert providers.resolve_provider(Settings(), env) == provider
+    assert registry.resolve_provider(Settings(), env) == provider
 
 
 def test_anthropic_defaults_and_tool_versions():
     settings = Settings(provider="anthropic")
-    assert providers.model_for(settings, {}) == claude.DEFAULT_MODEL
+    assert registry.model_for(settings, {}) == claude.DEFAULT_MODEL
     assert claude.tool_for_model("claude-sonnet-4-5") == "computer_20250124"
     assert claude.tool_for_model("claude-opus-4-6") == "computer_20251124"
     assert claude.tool_for_model("claude-opus-5-5") == "computer_toolset_20260801"
     with pytest.raises(CuaConfigError, match="not a computer tool of provider 'anthropic'"):
-        providers.tool_for(Settings(provider="anthropic", tool="preview"), {})
+        registry.tool_for(Settings(provider="anthropic", tool="preview"), {})
 
 
 def test_missing_anthropic_key_or_package_says_what_to_do(monkeypatch):
     settings = Settings(provider="anthropic")
     with pytest.raises(CuaConfigError, match="set ANTHROPIC_API_KEY"):
-        providers.build_client(settings, {})
+        registry.build_client(settings, {})
     monkeypatch.setitem(sys.modules, "anthropic", None)  # as if it were not installed
     with pytest.raises(CuaConfigError, match=r'pip install "pytest-cua\[anthropic\]"'):
-        providers.build_client(settings, {"ANTHROPIC_API_KEY": "k"})
+        registry.build_client(settings, {"ANTHROPIC_API_KEY": "k"})
 
 
 def test_xdotool_keys_and_a_click_at_the_cursor():
@@ -226,7 +227,7 @@ def test_a_cassette_recorded_on_claude_replays_offline_and_only_there(cua_pytest
 
 # ---------------------------------------------------------------- Gemini
 def test_every_gemini_function_maps_into_our_vocabulary():
-    from pytest_cua.providers.gemini import to_actions
+    from pytest_cua._providers.gemini import to_actions
 
     size = (1280, 720)
     assert to_actions("click_at", {"x": 500, "y": 500}, size) == [
@@ -349,13 +350,13 @@ def test_a_cassette_recorded_on_gemini_replays_offline(cua_pytester, monkeypatch
 def test_missing_gemini_key_or_package_says_what_to_do(monkeypatch):
     settings = Settings(provider="gemini")
     with pytest.raises(CuaConfigError, match="set GEMINI_API_KEY"):
-        providers.build_client(settings, {})
-    assert providers.resolve_provider(Settings(), {"GEMINI_API_KEY": "k"}) == "gemini"
-    assert providers.resolve_provider(Settings(), {"GOOGLE_GENAI_USE_VERTEXAI": "true"}) == \
+        registry.build_client(settings, {})
+    assert registry.resolve_provider(Settings(), {"GEMINI_API_KEY": "k"}) == "gemini"
+    assert registry.resolve_provider(Settings(), {"GOOGLE_GENAI_USE_VERTEXAI": "true"}) == \
         "gemini"
     monkeypatch.setitem(sys.modules, "google.genai", None)
     with pytest.raises(CuaConfigError, match=r'pip install "pytest-cua\[gemini\]"'):
-        providers.build_client(settings, {"GEMINI_API_KEY": "k"})
+        registry.build_client(settings, {"GEMINI_API_KEY": "k"})
 
 
 @pytest.mark.parametrize("vendor", ["anthropic-20250124", "gemini"], indirect=True)
@@ -370,7 +371,7 @@ def test_a_failed_action_is_told_once_in_its_result(vendor, cua_fake_server, for
 
 
 def test_gemini_keeps_only_the_newest_screenshots_as_images():
-    from pytest_cua.providers import base, gemini
+    from pytest_cua._providers import base, gemini
 
     dialect = gemini.GeminiDialect("gemini-3-flash-preview", keep_images=2)
     image = {"inline_data": {"mime_type": "image/png", "data": "x"}}

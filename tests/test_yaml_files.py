@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_cua import yamltests
+from pytest_cua._plugin import yamltests
 
 EXAMPLE = Path(__file__).parent.parent / "example_suite"
 

@@ -21,14 +21,14 @@ from openai.types.chat import ChatCompletion
 from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
 from pydantic import TypeAdapter, ValidationError
 
-from ..providers import families
+from .._providers import families
 from .script import ComputerCall, Turn
 
 IMAGE_LIMIT = 5
 _PARAMS = TypeAdapter(CompletionCreateParamsNonStreaming)
 
 
-def _images(body: dict) -> list[tuple[int, str]]:
+def _images(body: dict) -> list[tuple[int, Any]]:
     """(message index, data URL) of every image part, in order."""
     found = []
     for index, message in enumerate(body.get("messages") or []):

@@ -32,7 +32,7 @@ _KEYS = {"enter": "Enter", "return": "Enter", "esc": "Escape", "escape": "Escape
          "arrowright": "ArrowRight", "arrowup": "ArrowUp", "arrowdown": "ArrowDown"}
 
 
-def _validate(model: type, value: Any, where: str) -> list[str]:
+def _validate(model: Any, value: Any, where: str) -> list[str]:
     try:
         model.model_validate_json(json.dumps(value))  # JSON: bytes arrive as base64
     except ValidationError as exc:
@@ -81,7 +81,8 @@ def check_request(body: Any) -> list[str]:
     tools = body.get("tools") or []
     for n, tool in enumerate(tools):
         errors += _validate(types.Tool, tool, f"tools[{n}]")
-    computer = [t.get("computerUse") for t in tools if isinstance(t, dict) and "computerUse" in t]
+    computer: list[Any] = [t.get("computerUse") for t in tools
+                           if isinstance(t, dict) and "computerUse" in t]
     if len(computer) != 1 or computer[0].get("environment") != "ENVIRONMENT_BROWSER":
         errors.append("request: expected one computerUse tool with ENVIRONMENT_BROWSER")
     if errors:

@@ -177,7 +177,7 @@ def _check_turns(messages: list[dict]) -> list[str]:
             continue
         asked = [b["id"] for b in before.get("content") or []
                  if isinstance(b, dict) and b.get("type") == "tool_use"]
-        content = after.get("content") if isinstance(after.get("content"), list) else []
+        content: Any = after.get("content") if isinstance(after.get("content"), list) else []
         head = [b.get("tool_use_id") for b in content[:len(asked)]
                 if isinstance(b, dict) and b.get("type") == "tool_result"]
         if head != asked:
@@ -194,7 +194,8 @@ def _check_images(messages: list[dict], tool: dict) -> list[str]:
              and (b.get("input") or {}).get("action", b.get("name")) == "zoom"}
     declared = (tool.get("display_width_px"), tool.get("display_height_px"))
     for message in messages:
-        for block in message.get("content") if isinstance(message.get("content"), list) else []:
+        blocks: Any = message.get("content") if isinstance(message.get("content"), list) else []
+        for block in blocks:
             if not isinstance(block, dict):
                 continue
             inner = block.get("content") if block.get("type") == "tool_result" else [block]
@@ -229,7 +230,7 @@ def build_reply(body: dict, turn: Turn, next_id: Callable[[str], str]) -> dict:
         elif isinstance(item, ComputerCall):
             for action in item.actions:
                 name, args = claude_action(action)
-                block = {"type": "tool_use", "id": next_id("toolu")}
+                block: dict[str, Any] = {"type": "tool_use", "id": next_id("toolu")}
                 if toolset:
                     block |= {"name": name, "input": args, "toolset_name": "computer"}
                 else:

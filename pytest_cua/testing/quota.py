@@ -13,7 +13,7 @@ import math
 import time
 from pathlib import Path
 
-from .. import shared as shared_state
+from .._run import store
 
 
 class RateLimit:
@@ -22,7 +22,7 @@ class RateLimit:
         if requests < 1 or per <= 0:
             raise ValueError("a rate limit admits at least one request per positive period")
         self.requests, self.per, self.path, self.declare = requests, per, shared, declare
-        self._store = shared_state.Store(shared)
+        self._store = store.Store(shared)
 
     def admit(self, arrived: float | None = None) -> float | None:
         """None when a request that arrived at `arrived` (now) may start, else the seconds

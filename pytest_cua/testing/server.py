@@ -5,16 +5,13 @@ generateContent (`gemini`) from the same scripts, written in our action vocabula
 
 The real `openai` SDK talks to it through OPENAI_BASE_URL (or as AzureOpenAI through
 AZURE_OPENAI_ENDPOINT). Every request is checked against the SDK's own request types and
-against the computer-use protocol rules (every call id answered, screenshots real images
-of the declared size, safety checks acknowledged with matching ids, `truncation` for the
-preview tool); every response is built and validated with the SDK's `Response` type. A
-violation is answered with HTTP 400 and kept in `server.errors`, so it fails loudly.
+the computer-use protocol rules (`checks`); every response is built and validated with
+the SDK's `Response` type. A violation is answered with HTTP 400 and kept in
+`server.errors`, so it fails loudly.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import itertools
 import json
 import socket
@@ -22,64 +19,17 @@ import struct
 import sys
 import threading
 import time
-import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from openai.types.responses import Response, ResponseInputItemParam, ToolParam
-from openai.types.responses.response_create_params import ResponseCreateParamsNonStreaming
-from PIL import Image
-from pydantic import TypeAdapter, ValidationError
+from openai.types.responses import Response
 
+from .checks import Issued, check_request, check_typed, decode_image, image_urls
 from .quota import RateLimit
 from .script import ComputerCall, Fault, Turn
-
-GA_LIMIT = (1440, 900)
-
-
-def _members(union: Any) -> dict[str, type]:
-    """Map each TypedDict of an SDK union to the literal of its `type` key."""
-    out: dict[str, type] = {}
-    for member in typing.get_args(union):
-        hint = typing.get_type_hints(member).get("type")
-        for literal in _literals(hint):
-            out.setdefault(literal, member)
-    return out
-
-
-def _literals(hint: Any) -> list[str]:
-    if hint is None:
-        return []
-    if typing.get_origin(hint) is typing.Literal:
-        return [a for a in typing.get_args(hint) if isinstance(a, str)]
-    return [lit for arg in typing.get_args(hint) for lit in _literals(arg)]
-
-
-_ITEM_TYPES = _members(ResponseInputItemParam)
-_TOOL_TYPES = _members(ToolParam)
-_ADAPTERS: dict[type, TypeAdapter] = {}
-_BODY_KEYS = (ResponseCreateParamsNonStreaming.__required_keys__
-              | ResponseCreateParamsNonStreaming.__optional_keys__)
-
-
-def _check_typed(value: Any, cls: type, where: str) -> list[str]:
-    """Errors of `value` against an SDK TypedDict: unknown keys and pydantic validation."""
-    if not isinstance(value, dict):
-        return [f"{where}: expected an object, got {type(value).__name__}"]
-    known = cls.__required_keys__ | cls.__optional_keys__
-    errors = [f"{where}: unknown field {key!r} for {cls.__name__}"
-              for key in value if key not in known]
-    adapter = _ADAPTERS.setdefault(cls, TypeAdapter(cls))
-    try:
-        adapter.validate_python(value)
-    except ValidationError as exc:
-        for err in exc.errors()[:5]:
-            loc = ".".join(str(p) for p in err["loc"])
-            errors.append(f"{where}.{loc}: {err['msg']} (SDK type {cls.__name__})")
-    return errors
 
 
 def _route(name: str) -> Any:
@@ -113,19 +63,6 @@ def _arrival(connection: socket.socket) -> float:
                 seconds, nanoseconds = struct.unpack("qq", stamp[:16])
                 return seconds + nanoseconds / 1e9
     return time.time()
-
-
-def decode_image(url: Any) -> tuple[str, tuple[int, int]]:
-    """(format, size) of a data-URL image; ValueError if it is not a real image."""
-    if not isinstance(url, str) or not url.startswith("data:image/"):
-        raise ValueError(f"not a data:image URL: {str(url)[:40]!r}")
-    header, _, payload = url.partition(",")
-    if ";base64" not in header:
-        raise ValueError("image data URL is not base64")
-    data = base64.b64decode(payload, validate=True)
-    with Image.open(io.BytesIO(data)) as img:
-        img.load()
-        return (img.format or "?").lower(), img.size
 
 
 @dataclass
@@ -171,16 +108,7 @@ class RecordedRequest:
             return _route("messages").image_urls(self.body)
         if self.google:
             return _route("gemini").image_urls(self.body)
-        urls = []
-        for item in self.input:
-            if not isinstance(item, dict):
-                continue
-            if item.get("type") == "computer_call_output":
-                urls.append(item.get("output", {}).get("image_url"))
-            for part in item.get("content", []) if isinstance(item.get("content"), list) else []:
-                if isinstance(part, dict) and part.get("type") == "input_image":
-                    urls.append(part.get("image_url"))
-        return urls
+        return image_urls(self.input)
 
     def texts(self) -> list[str]:
         if self.chat:
@@ -189,17 +117,11 @@ class RecordedRequest:
             return _route("messages").texts(self.body)
         if self.google:
             return _route("gemini").texts(self.body)
-        return [part.get("text", "") for item in self.input if isinstance(item, dict)
-                for part in (item.get("content") if isinstance(item.get("content"), list) else [])
+        parts: list[Any] = [part for item in self.input if isinstance(item, dict)
+                            and isinstance(item.get("content"), list)
+                            for part in item["content"]]
+        return [part.get("text", "") for part in parts
                 if isinstance(part, dict) and part.get("type") == "input_text"]
-
-
-@dataclass
-class _Issued:
-    """What a response asked for, so the next request can be checked against it."""
-
-    calls: dict[str, str]  # call_id -> item type
-    checks: dict[str, list[dict]]  # call_id -> pending safety checks
 
 
 class FakeResponsesServer:
@@ -214,7 +136,7 @@ class FakeResponsesServer:
         self.delay = 0.0
         self.rate_limit: RateLimit | None = None  # see `limit`
         self.chat_tool_calls = False  # chat route: Qwen's calls as parsed tool_calls
-        self._issued: dict[str, _Issued] = {}
+        self._issued: dict[str, Issued] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
@@ -227,7 +149,7 @@ class FakeResponsesServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def openai_base_url(self) -> str:
@@ -336,10 +258,10 @@ class FakeResponsesServer:
                 handler._reply(404, {"error": {"message": f"no route {parts.path}"}})
                 return
             request.errors = (
-                _route("messages").check_request(body, request.headers, _check_typed)
+                _route("messages").check_request(body, request.headers, check_typed)
                 if anthropic else _route("gemini").check_request(body) if google
                 else _route("chat").check_request(body, decode_image) if chat
-                else self._check_request(body))
+                else check_request(body, self._issued))
             wait = self.rate_limit.admit(arrived) if self.rate_limit and not request.errors \
                 else None
             if wait is not None:
@@ -396,106 +318,6 @@ class FakeResponsesServer:
         handler._reply(status, reply if isinstance(reply, dict | bytes) else str(reply).encode(),
                        headers)
         request.replied = time.perf_counter()
-
-    # ------------------------------------------------------------------ checks
-    def _check_request(self, body: Any) -> list[str]:
-        if not isinstance(body, dict):
-            return ["request body is not a JSON object"]
-        errors = [f"request: unknown field {key!r} for ResponseCreateParams"
-                  for key in body if key not in _BODY_KEYS]
-        if not body.get("model"):
-            errors.append("request: 'model' is missing")
-        tools = body.get("tools") or []
-        items = body.get("input")
-        if not isinstance(items, list) or not items:
-            return [*errors, "request: 'input' must be a non-empty list of items"]
-        for n, tool in enumerate(tools):
-            cls = _TOOL_TYPES.get(tool.get("type")) if isinstance(tool, dict) else None
-            errors += (_check_typed(tool, cls, f"tools[{n}]") if cls
-                       else [f"tools[{n}]: unknown tool type {tool!r}"])
-        for n, item in enumerate(items):
-            kind = item.get("type", "message") if isinstance(item, dict) else None
-            cls = _ITEM_TYPES.get(kind) if kind else None
-            if kind == "message" and isinstance(item, dict) and "type" not in item:
-                from openai.types.responses import EasyInputMessageParam
-                cls = EasyInputMessageParam
-            errors += (_check_typed(item, cls, f"input[{n}]") if cls
-                       else [f"input[{n}]: unknown input item {str(item)[:80]}"])
-        if errors:
-            return errors
-
-        computer = [t for t in tools if t.get("type") in ("computer_use_preview", "computer")]
-        if len(computer) != 1:
-            return [f"request: expected exactly one computer tool, got {len(computer)}"]
-        tool = computer[0]
-        if tool["type"] == "computer_use_preview":
-            if body.get("truncation") != "auto":
-                errors.append("request: the computer_use_preview tool requires truncation='auto'")
-            size, exact = (tool.get("display_width"), tool.get("display_height")), True
-        else:
-            size, exact = GA_LIMIT, False
-        errors += self._check_images(items, size, exact)
-        errors += self._check_answers(body, items)
-        return errors
-
-    def _check_images(self, items: list[dict], size: tuple, exact: bool) -> list[str]:
-        errors = []
-        recorded = RecordedRequest("POST", "", {}, {}, {"input": items})
-        for url in recorded.images():
-            try:
-                _fmt, got = decode_image(url)
-            except Exception as exc:
-                errors.append(f"screenshot is not a real image: {exc}")
-                continue
-            if exact and got != tuple(size):
-                errors.append(f"screenshot is {got[0]}x{got[1]} but the computer tool declares "
-                              f"display {size[0]}x{size[1]}")
-            if not exact and (got[0] > size[0] or got[1] > size[1]):
-                errors.append(f"screenshot {got[0]}x{got[1]} exceeds the GA limit "
-                              f"{size[0]}x{size[1]}")
-        return errors
-
-    def _check_answers(self, body: dict, items: list[dict]) -> list[str]:
-        errors = []
-        outputs = {i.get("call_id"): i for i in items
-                   if i.get("type") in ("computer_call_output", "function_call_output")}
-        previous = body.get("previous_response_id")
-        owed: dict[str, str] = {}
-        checks: dict[str, list[dict]] = {}
-        if previous:
-            issued = self._issued.get(previous)
-            if issued is None:
-                return [f"previous_response_id {previous!r} is not a response of this server"]
-            owed, checks = dict(issued.calls), issued.checks
-        else:
-            # Manual history: the calls are in the input; all of them must be answered.
-            for item in items:
-                if item.get("type") in ("computer_call", "function_call"):
-                    owed[item.get("call_id")] = item["type"]
-                    issued = next((v for v in self._issued.values()
-                                   if item.get("call_id") in v.checks), None)
-                    if issued:
-                        checks[item["call_id"]] = issued.checks[item["call_id"]]
-        for call_id, kind in owed.items():
-            answer = outputs.get(call_id)
-            if answer is None:
-                errors.append(f"{kind} {call_id} was not answered")
-                continue
-            wanted = "computer_call_output" if kind == "computer_call" else "function_call_output"
-            if answer.get("type") != wanted:
-                errors.append(f"{kind} {call_id} answered with {answer.get('type')}")
-            if kind == "computer_call":
-                pending = checks.get(call_id, [])
-                acked = answer.get("acknowledged_safety_checks") or []
-                want = sorted((c["id"], c.get("code"), c.get("message")) for c in pending)
-                got = sorted((c.get("id"), c.get("code"), c.get("message")) for c in acked)
-                if want != got:
-                    errors.append(f"computer_call {call_id}: pending safety checks {want} "
-                                  f"but acknowledged {got}")
-        for call_id in outputs:
-            if call_id not in owed:
-                errors.append(f"output for unknown call_id {call_id!r}")
-        return errors
 
     # ------------------------------------------------------------------ responses
     def _next_id(self, prefix: str) -> str:
@@ -558,7 +380,7 @@ class FakeResponsesServer:
             # Built with the SDK's own type, so the fake cannot drift from the real API.
             response = Response.model_validate(response).model_dump(mode="json",
                                                                      exclude_none=True)
-        self._issued[response["id"]] = _Issued(calls, checks)
+        self._issued[response["id"]] = Issued(calls, checks)
         return response
 
     def _computer_call(self, call: ComputerCall, preview: bool) -> dict:

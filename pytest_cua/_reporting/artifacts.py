@@ -1,0 +1,69 @@
+"""Files and report extras made from a finished test's trail."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from .._run.store import write_atomic
+from ..settings import Settings
+from ..trail import Trail
+from . import html_trail
+
+
+def _slug(nodeid: str) -> str:
+    """A file name for a node id, like pytest-playwright's per-test output folders."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in nodeid).strip("-")
+    while "--" in safe:
+        safe = safe.replace("--", "-")
+    if len(safe) > 120:
+        safe = f"{safe[:60]}-{hashlib.sha256(nodeid.encode()).hexdigest()[:8]}-{safe[-50:]}"
+    return safe
+
+
+def trail_folder(config: Any, trail_dir: str) -> Path:
+    """`--cua-trail-dir`, relative to where pytest was started."""
+    return Path(config.invocation_params.dir, os.path.expandvars(trail_dir))
+
+
+def trail_path(config: Any, item: Any, settings: Settings) -> Path:
+    folder = trail_folder(config, settings.trail_dir or "")
+    name = _slug(item.nodeid)
+    retry = getattr(item, "execution_count", 1) - 1  # pytest-rerunfailures attempts
+    if retry > 0:
+        name += f"-retry{retry}"
+    return folder / f"{name}.html"
+
+
+def write_trail(config: Any, item: Any, trail: Trail, outcome: str, settings: Settings) -> str:
+    """Write the standalone HTML trail atomically; its file:// link, which terminals open
+    with a click and which stays right whichever folder the reader is in."""
+    path = trail_path(config, item, settings)
+    write_atomic(path, html_trail.render_trail(trail, outcome, settings.report_images))
+    return path.resolve().as_uri()
+
+
+def html_extras(extras: Any, trail: Trail, image_format: str,
+                self_contained: bool = False) -> list[dict]:
+    """pytest-html extras: the step table, then each model turn's screenshot with its
+    actions drawn over it, the screenshot stored once. A self-contained report gets it as
+    HTML (the image lazily loaded, the markers as SVG over it: base64 once); otherwise one
+    SVG file per turn, which pytest-html writes beside the report and links."""
+    items = [extras.html(html_trail.step_table(trail))]
+    for step in trail.steps:
+        for turn in step.turns:
+            name = (f"step {step.index + 1} ({step.kind}) turn {turn.index + 1}: "
+                    f"{html_trail.turn_summary(turn)}")[:200]
+            if self_contained:
+                figure = html_trail.figure_html(turn, image_format, name)
+                if figure:
+                    items.append(extras.html(figure))
+                continue
+            picture = html_trail.marked_svg(turn, image_format)
+            if picture is not None:
+                items.append(extras.image(base64.b64encode(picture).decode("ascii"), name=name,
+                                          mime_type="image/svg+xml", extension="svg"))
+    return items
