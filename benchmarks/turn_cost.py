@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import inspect
 import io
 import json
 import re
@@ -102,9 +103,11 @@ for (let i = 0; i < px.data.length; i += 4) {{ const d = (rnd() - .5) * 30;
 pc.putImageData(px, 0, 0);
 {_SCRIPT}</script></body></html>"""
 BUTTON = (110, 176)  # centre of "Button 0" in the 1280x720 viewport (both pages)
-PARTS = {"screenshot": ("computer", "screenshot"), "settle": ("computer", "settle"),
-         "arm": ("computer", "_arm"), "target probe": ("computer", "target_of"),
-         "action": ("computer", "execute")}
+# The executor's steps are probes (generators the driver runs): each is timed from its
+# first call to its return, the page calls it yields included.
+PARTS = {"screenshot": ("computer", "capture"), "settle": ("computer", "settling"),
+         "arm": ("computer", "_arming"), "target probe": ("computer", "targeting"),
+         "action": ("computer", "executing")}
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -162,6 +165,16 @@ def spread(costs: list[float]) -> dict:
 
 
 def _timed(spent: dict[str, list[tuple[float, float]]], name: str, method):
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def probe(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return (yield from method(*args, **kwargs))
+            finally:
+                spent[name].append((start, time.perf_counter()))
+        return probe
+
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
         start = time.perf_counter()

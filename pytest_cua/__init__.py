@@ -15,9 +15,10 @@ from .errors import (
     CuaReplayMismatch,
     CuaSafetyCheckFailed,
     CuaStepFailed,
+    FaultKind,
 )
-from .settings import Settings
-from .trail import StepResult, Trail
+from .settings import RecordMode, Settings
+from .trail import Outcome, Source, StepResult, Trail
 
 __all__ = [
     "PRICES",
@@ -34,7 +35,11 @@ __all__ = [
     "CuaReplayMismatch",
     "CuaSafetyCheckFailed",
     "CuaStepFailed",
+    "FaultKind",
+    "Outcome",
+    "RecordMode",
     "Settings",
+    "Source",
     "StepResult",
     "Trail",
     "paced_http_client",

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ._compat import StrEnum
+
 
 class CuaError(Exception):
     """Base class of every exception pytest-cua raises."""
@@ -67,6 +69,15 @@ class CuaSafetyCheckFailed(CuaError, AssertionError):
         )
 
 
+class FaultKind(StrEnum):
+    """What a provider fault means for a retry."""
+
+    RATE = "rate"  # a quota's rate: wait and retry; every worker of the run waits too
+    SPENT = "spent"  # the account's quota or credit is used up: fail fast
+    TRANSIENT = "transient"  # 5xx, overloaded, a cut connection: a few retries
+    FATAL = "fatal"  # anything else: no retry
+
+
 class CuaProviderError(CuaError):
     """The model service failed (unreachable, refused, 5xx, timeout, malformed reply).
 
@@ -75,20 +86,17 @@ class CuaProviderError(CuaError):
     a test report); `status` and `request_id` are what a support ticket needs.
     """
 
-    # What the fault means for a retry: "rate" (a quota's rate: wait and retry, every
-    # worker of the run waits too), "spent" (the account's quota or credit is used up:
-    # fail fast), "transient" (5xx, overloaded, cut connection: a few retries), "fatal".
-    KINDS = ("rate", "spent", "transient", "fatal")
+    KINDS = tuple(kind.value for kind in FaultKind)  # what `kind` may be (FaultKind)
 
     def __init__(self, message: str, *, status: int | None = None,
                  request_id: str | None = None, sdk_error: BaseException | None = None,
-                 kind: str = "fatal", retry_after: float | None = None,
+                 kind: str = FaultKind.FATAL, retry_after: float | None = None,
                  limits: dict[str, float] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.request_id = request_id
         self.sdk_error = sdk_error
-        self.kind = kind
+        self.kind = FaultKind(kind)
         self.retry_after = retry_after  # seconds the service asked us to wait, if it said
         self.limits = dict(limits or {})  # requests/tokens per minute its headers declared
 

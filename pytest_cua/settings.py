@@ -81,6 +81,15 @@ class Settings:
     extra_headers: Mapping[str, str] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        # A conftest may give the record mode as a string (`replace(settings, cache="auto")`).
+        if not isinstance(self.cache, RecordMode):
+            try:
+                object.__setattr__(self, "cache", RecordMode(str(self.cache).strip().lower()))
+            except ValueError:
+                raise ValueError(f"Settings.cache: expected one of {', '.join(CACHE_MODES)}, "
+                                 f"got {self.cache!r}") from None
+
 
 def _choice(choices: Sequence[str]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:

@@ -117,3 +117,25 @@ def test_missing_credentials_name_the_variables(env, needle):
 def test_auto_provider_prefers_azure_when_its_endpoint_is_set():
     assert registry.resolve_provider(resolve(), {"AZURE_OPENAI_ENDPOINT": "https://x"}) == "azure"
     assert registry.resolve_provider(resolve(), {"OPENAI_API_KEY": "k"}) == "openai"
+
+
+def test_record_modes_and_kinds_are_enums_equal_to_their_strings():
+    import dataclasses
+
+    import yaml
+
+    from pytest_cua import CuaProviderError, FaultKind, RecordMode, Settings
+    from pytest_cua._replay.cassettes import _Dumper
+
+    resolved = resolve(cli={"cache": "Replay"}, ini={}, env={})
+    assert resolved.cache is RecordMode.REPLAY and resolved.cache == "replay"
+    assert resolved.cache.reads and not resolved.cache.writes
+    # a conftest may still give a string, as the example suite does
+    changed = dataclasses.replace(Settings(), cache="auto")
+    assert changed.cache is RecordMode.AUTO and changed.cache.reads and changed.cache.writes
+    with pytest.raises(ValueError, match=r"Settings\.cache: expected one of off, record, auto"):
+        Settings(cache="sometimes")
+    error = CuaProviderError("429", kind="rate")
+    assert error.kind is FaultKind.RATE and f"{error.kind}" == "rate"
+    # cassettes hold the plain strings
+    assert yaml.dump({"mode": RecordMode.AUTO}, Dumper=_Dumper).strip() == "{mode: auto}"

@@ -3,8 +3,8 @@
 `plan()` validates one action (in the form every dialect maps its vendor's actions into,
 cassettes store and reports draw) and turns it into primitive Playwright calls (`Op`s),
 with keys mapped to Playwright's names and coordinates clamped and scaled back from the
-screenshot to CSS pixels. The executors (`computer`, `async_computer`) only perform the
-calls, so a sync and an async executor cannot disagree about what an action means.
+screenshot to CSS pixels. The executor (`_browser.executor`) only performs the calls,
+over either Playwright API, so sync and async runs cannot disagree about an action.
 """
 
 from __future__ import annotations

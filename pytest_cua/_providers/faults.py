@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import CuaProviderError
+from ..errors import CuaProviderError, FaultKind
 
 _SPENT_WORDS = ("insufficient_quota", "exceeded your current quota", "billing",
                 "credit balance", "perday", "per day")
@@ -23,16 +23,16 @@ _LIMIT_HEADERS = {  # OpenAI / Azure OpenAI, then Anthropic: both count per minu
 }
 
 
-def fault_kind(status: int | None, body: Any, *, transport: bool = False) -> str:
+def fault_kind(status: int | None, body: Any, *, transport: bool = False) -> FaultKind:
     """What a failed request means for a retry (see `CuaProviderError.KINDS`): a 429 is a
     rate unless its body says the quota or credit is spent (OpenAI's insufficient_quota,
     Gemini's per-day quotas); 408, 409, 5xx and a cut connection are transient."""
     if status == 429:
         text = json.dumps(body).lower() if body is not None else ""
-        return "spent" if any(w in text for w in _SPENT_WORDS) else "rate"
+        return FaultKind.SPENT if any(w in text for w in _SPENT_WORDS) else FaultKind.RATE
     if transport or status in (408, 409) or (status is not None and status >= 500):
-        return "transient"
-    return "fatal"
+        return FaultKind.TRANSIENT
+    return FaultKind.FATAL
 
 
 def retry_after(headers: Any, body: Any = None) -> float | None:

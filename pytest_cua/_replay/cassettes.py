@@ -6,7 +6,7 @@ xdist workers ever write the same file. A cassette stores per step the model's a
 the fingerprint of each element they touched, the page evidence a check or answer was
 judged on, and how the step ended; screenshots are stored as hashes only.
 
-This module holds the data and the files; `agent` decides when to replay.
+This module holds the data and the files; the `Replayer` (`oracle`) replays them.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def screen_hash(png: bytes | None) -> str | None:
 
 
 def recording_of(step: StepResult) -> RecordedStep:
-    """A live step's actions and ending as a cassette keeps them (`replay` adds what it
+    """A live step's actions and ending as a cassette keeps them (`oracle` adds what it
     changed or was judged on)."""
     turns = []
     for turn in step.turns:

@@ -1,7 +1,7 @@
 """Model requests paced to the provider's quota and retried, the same for every vendor.
 
 A provider's quota (requests and tokens per minute) belongs to the account or deployment,
-not to one xdist worker, so its state is shared by every worker of the run (`shared`):
+not to one xdist worker, so its state is shared by every worker of the run (`store`):
 
 - a 429 that carries `retry-after` holds every worker back until then, not only the one
   that got it, and the rate of admitted requests just before it becomes the pace of the
@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from .._core import drive
-from ..errors import CuaProviderError
+from ..errors import CuaProviderError, FaultKind
 from . import store
 from .pacing import MAX_RETRIES, SENDING
 
@@ -104,7 +104,7 @@ class Quota:
 
     def sending(self, woke: bool = False) -> float:
         """Seconds the request whose bytes are about to go must still wait (the socket hook
-        of `providers.base` asks, and asks again with `woke` after each wait, until 0).
+        of `_run.pacing` asks, and asks again with `woke` after each wait, until 0).
 
         Starts are spaced as they leave, not only as planned: one that left late (its JSON
         built slowly, or its thread woke late from the wait) pushes the next one back
@@ -230,7 +230,7 @@ def requesting(send: Callable[[], Any], sleep: Callable[[float], Any], quota: Qu
         if not isinstance(response, CuaProviderError):
             return drive.reraise(response)  # its tokens are charged once it is read
         error = response
-        if error.kind == "rate":
+        if error.kind == FaultKind.RATE:
             quota.refused(ticket, error)
             refusals += 1
             waited = time.monotonic() - started
@@ -240,9 +240,9 @@ def requesting(send: Callable[[], Any], sleep: Callable[[float], Any], quota: Qu
                     f"longer than --cua-timeout={timeout:g}: declare the quota with "
                     "--cua-requests-per-minute / --cua-tokens-per-minute so every worker "
                     "shares it, or run fewer workers", status=error.status,
-                    request_id=error.request_id, sdk_error=error.sdk_error, kind="rate")
+                    request_id=error.request_id, sdk_error=error.sdk_error, kind=FaultKind.RATE)
             continue
-        if error.kind == "transient" and transient < MAX_RETRIES:
+        if error.kind == FaultKind.TRANSIENT and transient < MAX_RETRIES:
             pause = min(error.retry_after, MAX_BACKOFF * 8) if error.retry_after is not None \
                 else min(FIRST_BACKOFF * 2 ** transient, MAX_BACKOFF) * (1 + random.random() / 4)
             transient += 1
