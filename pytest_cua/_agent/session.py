@@ -151,19 +151,21 @@ class AgentCore:
             if finish is None:
                 finish = yield from self._driving(step)
             result = self._conclude(step, finish)
-        except GeneratorExit:  # abandoned by its driver (an interrupt): nothing more to run
-            self._close_step(step, None)
-            raise
         except BaseException as exc:
             self._step_failed(step, exc)
-            self._close_step(step, exc)
-            if self.trace_steps:
-                yield from self.computer.trace_group(None)
+            if isinstance(exc, GeneratorExit):  # abandoned by its driver: no page call more
+                self._close_step(step, exc)
+            else:
+                yield from self._ending(step, exc)
             raise
-        self._close_step(step, None)
+        yield from self._ending(step, None)
+        return result
+
+    def _ending(self, step: StepResult, error: BaseException | None) -> drive.Probe[None]:
+        """Close the step, and its group in Playwright's trace."""
+        self._close_step(step, error)
         if self.trace_steps:
             yield from self.computer.trace_group(None)
-        return result
 
     def _driving(self, step: StepResult) -> drive.Probe[Finish]:
         """The model's turns until the step ends."""
