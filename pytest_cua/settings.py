@@ -60,6 +60,7 @@ class Settings:
     cache: RecordMode = RecordMode.OFF
     cache_dir: str = "cua_cassettes"
     trail_dir: str | None = None
+    export: str | None = None  # write plain pytest-playwright modules here (design 6b)
     timeout: float = 120.0
     history: str = "server"
     report_images: str = "webp"  # stored once per report, markers drawn over it
@@ -290,6 +291,9 @@ SPECS: tuple[Spec, ...] = (
          help="where cassettes live, relative to rootdir (default cua_cassettes)"),
     Spec("trail_dir", _text, "--cua-trail-dir", "cua_trail_dir", "CUA_TRAIL_DIR",
          help="also write one standalone HTML trail per test into this folder"),
+    Spec("export", _text, "--cua-export", "cua_export", "CUA_EXPORT",
+         help="after the run, write each test module with CUA steps as plain "
+              "pytest-playwright code under this folder"),
     Spec("timeout", _positive_float, "--cua-timeout", "cua_timeout", "CUA_TIMEOUT", marker=True,
          help="seconds per model request (default 120)"),
     Spec("history", None, "--cua-history", "cua_history", "CUA_HISTORY", marker=True,

@@ -87,6 +87,7 @@ class PageComputer(PageWatch):
         self.settle_config = settle or SettleConfig()
         self.masked = False  # a secret was typed: mask fields marked data-cua-secret
         self.settled = False  # the last action settled: animations just finished everywhere
+        self.locators = False  # name what actions touch as an export would (--cua-export)
         super().__init__(page)
 
     # -- the public face: one line each, the same for both APIs -------------------------
@@ -256,9 +257,9 @@ class PageComputer(PageWatch):
         if kind in fingerprint.POINT_ACTIONS:
             point = action.get("path", [{}])[0] if kind == "drag" else action
             x, y = scale.to_page(point.get("x"), point.get("y"))
-            return frames.element_at(self.page.main_frame, x, y)
+            return frames.element_at(self.page.main_frame, x, y, self.locators)
         if kind in fingerprint.FOCUS_ACTIONS:
-            return frames.focused(self.page.main_frame)
+            return frames.focused(self.page.main_frame, self.locators)
         return None
 
     def _frames(self) -> list[Any]:

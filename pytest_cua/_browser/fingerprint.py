@@ -33,6 +33,9 @@ AT_POINT_JS = "([x, y]) => {" + _HELPERS + """
 # The element under a point itself, as a handle: how the caller reaches a frame's document.
 ELEMENT_AT_JS = "([x, y]) => {" + _HELPERS + " return deepAt(x, y); }"
 
+# The control an action at (x, y) touches, as a handle: what an export names.
+TARGET_AT_JS = "([x, y]) => {" + _HELPERS + " return target(deepAt(x, y)); }"
+
 # The element keys go to; a focused frame comes back as {frame: ...} to continue inside.
 FOCUSED_JS = "() => {" + _HELPERS + """
   const el = deepActive() || document.body;

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .._core.drive import Probe
-from . import fingerprint
+from . import fingerprint, locators
 
 MAX_FRAME_DEPTH = 6  # frames within frames followed this deep; deeper is not a real app
 SECRET_SELECTOR = "[data-cua-secret]"
@@ -47,8 +47,9 @@ def _hop(fp: dict, frame: Any) -> dict[str, str]:
 
 
 def _descend(frame: Any, script: str, handle_script: str,
-             point: list[float] | None) -> Probe[tuple[dict | None, Any]]:
-    """Run a fingerprint script, following frame hits into the frame: (fingerprint, frame).
+             point: list[float] | None) -> Probe[tuple[dict | None, Any, list[float] | None]]:
+    """Run a fingerprint script, following frame hits into the frame: (fingerprint, frame,
+    the point in that frame's viewport).
 
     The fingerprint of an element inside frames carries `frames`, the hops from the top.
     """
@@ -74,26 +75,48 @@ def _descend(frame: Any, script: str, handle_script: str,
         raise fp
     if fp is not None and hops:
         fp["frames"] = hops
-    return fp, frame
+    return fp, frame, point
 
 
-def element_at(frame: Any, x: float, y: float) -> Probe[dict | None]:
-    """The fingerprint of what a pointer action at (x, y) of the viewport touches."""
-    fp, _ = yield from _descend(frame, fingerprint.AT_POINT_JS, fingerprint.ELEMENT_AT_JS,
-                                [x, y])
+def _located(fp: dict | None, frame: Any, handle_script: str,
+             point: list[float] | None) -> Probe[dict | None]:
+    """The fingerprint with the locator an export names the element by (`locators`)."""
+    if fp is None:
+        return fp
+    handle = yield partial(frame.evaluate_handle, handle_script,
+                           *([] if point is None else [point]))
+    if isinstance(handle, Exception):
+        return fp
+    found = yield from locators.handle_locator(frame, handle, fp)
+    yield handle.dispose
+    fp.update({key: found[key] for key in ("locator", "weak", "checked", "type")
+               if found.get(key) is not None})
     return fp
 
 
-def focused(frame: Any) -> Probe[dict | None]:
-    """The fingerprint of the element keys go to, inside frames and shadow roots."""
-    fp, _ = yield from _descend(frame, fingerprint.FOCUSED_JS,
-                                fingerprint.FOCUSED_ELEMENT_JS, None)
+def element_at(frame: Any, x: float, y: float, locate: bool = False) -> Probe[dict | None]:
+    """The fingerprint of what a pointer action at (x, y) of the viewport touches; with
+    `locate`, its user-facing locator too."""
+    fp, inner, point = yield from _descend(frame, fingerprint.AT_POINT_JS,
+                                           fingerprint.ELEMENT_AT_JS, [x, y])
+    if locate:
+        fp = yield from _located(fp, inner, fingerprint.TARGET_AT_JS, point)
+    return fp
+
+
+def focused(frame: Any, locate: bool = False) -> Probe[dict | None]:
+    """The fingerprint of the element keys go to, inside frames and shadow roots; with
+    `locate`, its user-facing locator too."""
+    fp, inner, _ = yield from _descend(frame, fingerprint.FOCUSED_JS,
+                                       fingerprint.FOCUSED_ELEMENT_JS, None)
+    if locate:
+        fp = yield from _located(fp, inner, fingerprint.FOCUSED_ELEMENT_JS, None)
     return fp
 
 
 def mark_secret(frame: Any) -> Probe[bool]:
     """Mark the focused field as holding a secret, in whichever frame has the focus."""
-    _, inner = yield from _descend(frame, fingerprint.FOCUSED_JS,
+    _, inner, _ = yield from _descend(frame, fingerprint.FOCUSED_JS,
                                    fingerprint.FOCUSED_ELEMENT_JS, None)
     marked = yield (lambda: inner.evaluate(fingerprint.MARK_SECRET_JS))
     return marked is True
@@ -142,6 +165,12 @@ def locate(frame: Any, want: dict, focus: bool = False) -> Probe[dict]:
         found = {**found, "x": found["x"] + sum(b[0] for b in boxes),
                  "y": found["y"] + sum(b[1] for b in boxes)}
     return found
+
+
+def line_locators(frame: Any, wanted: Sequence[tuple[str, Sequence[str]]]
+                  ) -> Probe[list[dict[str, Any] | None]]:
+    """The locators of the elements evidence lines came from (see `locators.lines`)."""
+    return (yield from locators.lines(frame, wanted, _child_frame))
 
 
 def evidence(frame: Any, marked: Sequence[str] = (), clip: list[float] | None = None,
