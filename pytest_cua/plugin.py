@@ -18,6 +18,7 @@ pytest_plugins = [
     "pytest_cua._plugin.fixtures",  # cua_settings, cua_client, cua_agent_for, cua_agent
     "pytest_cua._plugin.totals",  # the run's totals, trail index, summary
     "pytest_cua._plugin.yamltests",  # test_*.cua.yaml files
+    "pytest_cua._plugin.export",  # --cua-export: plain pytest-playwright modules
 ]
 
 # Helpers users' own hooks call, from their new homes. Looked up on use: importing the

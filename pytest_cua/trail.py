@@ -91,6 +91,10 @@ class StepResult:
     readings: tuple[Any, Any] | None = None
     recording: Any = None  # the cassette step a replay used, copied unchanged when rewritten
     notes: list[str] = field(default_factory=list)  # what the run noticed (a replay's learning)
+    # Where the test made the step (file, line, column), and what an export asserts for
+    # it (`--cua-export`: the lines chosen and the locators of their elements).
+    site: tuple[str, int, int] | None = None
+    exported: dict[str, Any] | None = None
 
     @property
     def replayed(self) -> bool:

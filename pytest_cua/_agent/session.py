@@ -11,6 +11,7 @@ how they run it.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, replace
@@ -23,6 +24,7 @@ from .._core.actions import ActionError, Scale, describe
 from .._core.conversation import Conversation
 from .._core.events import Execute, Finish, Image, Send
 from .._providers import registry
+from .._replay import graduate
 from .._replay.cassettes import RecordedStep, Tape
 from .._replay.likeness import Likeness
 from .._replay.oracle import Replayer, heal_note
@@ -40,6 +42,24 @@ from ..trail import ActionRecord, Outcome, Source, StepResult, Trail, TurnRecord
 from .dialog_turns import DialogTurns
 
 NO_ACTION = "the computer call carried no action; send one action to perform"
+_OWN = __name__.split(".")[0] + "."
+
+
+def call_site() -> tuple[str, int, int] | None:
+    """Where the test made the step: the first frame outside pytest-cua (file, line, and
+    column where Python knows it), so an export can put the step's code in its place."""
+    frame = sys._getframe(1)
+    while frame is not None and (frame.f_globals.get("__name__") or "").startswith(_OWN):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return None
+    column = 0
+    positions = getattr(frame.f_code, "co_positions", None)
+    if positions is not None:
+        found = list(positions())[frame.f_lasti // 2]
+        if found[0] is not None and found[2] is not None:
+            return frame.f_code.co_filename, found[0], found[2]
+    return frame.f_code.co_filename, frame.f_lineno, column
 
 
 class StepObserver(Protocol):
@@ -101,6 +121,8 @@ class AgentCore:
         self.last_shot: Shot | None = None  # what the model saw before the running action
         self.current: StepResult | None = None  # the step running now
         self.trace_steps = False  # each step a group in Playwright's trace (--tracing)
+        # What an action touched is named as Playwright would for cassettes and exports.
+        self.computer.locators = bool(settings.export) or self._recording
         self.replayer = Replayer(self, settings, tape, Likeness(settings.replay_dates))
         self.conversation = Conversation(
             self.dialect,
@@ -151,6 +173,9 @@ class AgentCore:
             if finish is None:
                 finish = yield from self._driving(step)
             result = self._conclude(step, finish)
+            if self.settings.export:
+                yield from graduate.capture(self.computer, step, self.likeness)
+                step.exported = {**(step.exported or {}), "secrets": sorted(self._step_secrets)}
         except BaseException as exc:
             self._step_failed(step, exc)
             if isinstance(exc, GeneratorExit):  # abandoned by its driver: no page call more
@@ -203,7 +228,7 @@ class AgentCore:
             record = self._action_record(turn, position, action, errors)
             if record is None:
                 continue
-            if self._recording:
+            if self._recording or self.settings.export:
                 record.target = yield from self.computer.targeting(action, shot.scale)
             try:
                 yield from self.performing(action, shot.scale, decision.read_only)
@@ -262,6 +287,7 @@ class AgentCore:
         recorded = self.tape.step(index, kind, instruction) if self.tape else None
         self._step_secrets = {**self.secrets, **(secrets or {})}
         step = self.trail.start_step(kind, instruction)
+        step.site = call_site()
         self.current = step
         self.computer.enforce_domains(True)
         self.computer.begin_step(offered)

@@ -189,3 +189,24 @@ class Likeness:
         _, _, pairs = self.unmatched(expected, found)
         return [expected[pairs[j]] if j in pairs else line for j, line in enumerate(found)]
 
+
+
+def dynamic_pattern(text: str, instruction: str = "") -> str | None:
+    """A regular expression for `text` that takes any value where it holds a date, a time,
+    a relative time or a duration (those the step's own words name stay as they are); None
+    when it holds none, so the text is asserted as it is."""
+    keep = named_values(instruction)
+    parts, last = [], 0
+    for match in _DYNAMIC.finditer(text):
+        if _plain(match.group(0)) in keep:
+            continue
+        parts += [escape(text[last:match.start()]), ".+?"]
+        last = match.end()
+    if not parts:
+        return None
+    return "".join([*parts, escape(text[last:])])
+
+
+def escape(text: str) -> str:
+    """`re.escape` as a person writes it: spaces left as they are."""
+    return re.escape(text).replace("\\ ", " ")

@@ -263,13 +263,13 @@ class Replayer:
 
     def start_reading(self, step: StepResult) -> drive.Probe[None]:
         """Before an act step that a cassette records or replays: the page as it starts."""
-        if self.tape is not None and step.kind == "act":
+        if (self.tape is not None or self.settings.export) and step.kind == "act":
             step.readings = ((yield from self._reading_now()), None)
 
     def finish_reading(self, step: StepResult) -> drive.Probe[None]:
         """When a live step ends with a verdict or an answer: what it was judged on (for a
         check or an answer always: `StepResult.evidence` shows it)."""
-        if self.tape is not None or step.kind != "act":
+        if self.tape is not None or self.settings.export or step.kind != "act":
             before = step.readings[0] if step.readings else None
             step.readings = (before, (yield from self._reading_now()))
 
@@ -386,6 +386,10 @@ class Replayer:
             elif aimed is not action:
                 record.action = action = aimed
                 record.description = describe(action) + " (element moved)"
+        if not problem and self.computer.locators and record.target:
+            now = yield from self.computer.targeting(action, scale)  # named as Playwright would
+            record.target = {**record.target, **{k: v for k, v in (now or {}).items() if k in (
+                "locator", "weak", "checked", "type")}}
         if not problem:
             self.replaying, self._dialog_problem = entry, ""
             try:

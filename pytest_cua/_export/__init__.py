@@ -1,0 +1,1 @@
+"""Export to plain Playwright (`--cua-export`): recorded steps as pytest-playwright code."""

@@ -1,0 +1,225 @@
+"""Exported modules: a Python test rewritten in place, a YAML test written anew.
+
+A Python test keeps its own code: fixtures, parametrization, `page.goto`, its own
+`expect`s and asserts. Each `cua_agent(...)`, `.check(...)` and `.ask(...)` call is found
+where the run saw the step being made (file, line and column) and replaced by the step's
+code (`code`); `cua_agent` leaves the signature. libcst rewrites the source, so formatting
+and comments stay as the author wrote them. A test file written in another language (a
+`.cua.yaml` test) becomes a `test_<name>.py` of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from .code import Needs, StepCode, q, step_code
+from .fragments import TestRun
+
+CUA_FIXTURES = frozenset({"cua_agent", "cua_secrets", "cua_files", "cua_settings", "cua_client"})
+STEP_METHODS = frozenset({"act", "check", "ask"})
+
+
+class ExportError(Exception):
+    """A module that cannot be exported as it is; the message says why and what to do."""
+
+
+def header(source: str, command: str, needs: Needs) -> list[str]:
+    lines = [f"# Exported by pytest-cua from {source}: plain pytest-playwright, no model and",
+             "# no pytest-cua plugin at run time. To regenerate it, replay the recording:",
+             f"#   {command}"]
+    if needs.env:
+        lines.append(f"# Secrets come from the environment: {', '.join(sorted(needs.env))}.")
+    return lines
+
+
+def viewport_fixture(viewport: tuple[int, int]) -> str:
+    return ("\n\n@pytest.fixture\n"
+            "def browser_context_args(browser_context_args):\n"
+            '    """The viewport the steps were recorded at, on top of the project\'s own '
+            'arguments."""\n'
+            f'    return {{**browser_context_args, "viewport": {{"width": {viewport[0]}, '
+            f'"height": {viewport[1]}}}}}\n')
+
+
+def _statements(lines: Sequence[str]) -> list[cst.BaseStatement]:
+    """Code lines as statements; comments ride on the statement after them."""
+    body = list(cst.parse_module("\n".join(lines) + "\n").body)
+    if not body:  # only comments: keep them, on a statement that says nothing was asserted
+        body = list(cst.parse_module("\n".join([*lines, "pass"]) + "\n").body)
+    return body
+
+
+class _Rewrite(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, runs: dict[str, TestRun], needs: Needs, base_url: str | None) -> None:
+        super().__init__()
+        self.runs, self.needs, self.base_url = runs, needs, base_url
+        self.classes: list[str] = []
+        self.current: list[TestRun | None] = []
+        self.used: set[tuple[int, int]] = set()
+        self.problems: list[str] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node.name.value)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self.classes.pop()
+        return updated
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        key = "::".join([*self.classes, node.name.value])
+        self.current.append(self.runs.get(key))
+
+    def _sites(self) -> dict[tuple[int, int], dict]:
+        run = self.current[-1] if self.current else None
+        return {(s["site"][1], s["site"][2]): s for s in (run.steps if run else []) if s["site"]}
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
+                                  updated: cst.SimpleStatementLine
+                                  ) -> cst.BaseStatement | cst.FlattenSentinel:
+        sites = self._sites()
+        if not sites:
+            return updated
+        calls = []
+        for call in m.findall(original, m.Call()):
+            start = self.get_metadata(PositionProvider, call).start
+            step = sites.get((start.line, start.column))
+            if step is not None and isinstance(call, cst.Call):
+                calls.append((call, step))
+        if not calls:
+            return updated
+        pre: list[str] = []
+        whole = len(updated.body) == 1 and isinstance(updated.body[0], cst.Expr | cst.Assert) \
+            and len(calls) == 1
+        statement: cst.SimpleStatementLine = updated
+        for call, step in calls:
+            self.used.add((step["site"][1], step["site"][2]))
+            code = step_code(step, self.needs, self.base_url)
+            pre += code.lines
+            if whole:
+                inner = updated.body[0]
+                target = inner.value if isinstance(inner, cst.Expr) else inner.test
+                if target is call:
+                    if code.value is not None and isinstance(inner, cst.Assert):
+                        pre.append(f"assert {code.value}")
+                    return self._replace(original, pre)
+            statement = statement.deep_replace(call, cst.parse_expression(_value(code)))
+        body = _statements(pre)
+        return self._replace(original, [], [*body, statement])
+
+    @staticmethod
+    def _replace(original: cst.SimpleStatementLine, lines: list[str],
+                 body: list[cst.BaseStatement] | None = None) -> cst.FlattenSentinel:
+        body = body if body is not None else _statements(lines)
+        first = body[0]
+        body[0] = first.with_changes(
+            leading_lines=[*original.leading_lines, *getattr(first, "leading_lines", [])])
+        return cst.FlattenSentinel(body)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef
+                          ) -> cst.FunctionDef:
+        run = self.current.pop()
+        if run is None:
+            return updated
+        rest = cst.Module([]).code_for_node(updated.body)
+        params = [p for p in updated.params.params if not (
+            p.name.value in CUA_FIXTURES and not re.search(rf"\b{p.name.value}\b", rest))]
+        left = [p.name.value for p in params if p.name.value.startswith("cua_")]
+        if left:
+            self.problems.append(f"{run.function} still uses {', '.join(left)} beyond its "
+                                 "steps (another page's agent, or the fixture itself)")
+        if not any(p.name.value == "page" for p in params):
+            params.append(cst.Param(cst.Name("page"), cst.Annotation(cst.Name("Page"))))
+            self.needs_page_type = True
+        params = [p.with_changes(comma=cst.MaybeSentinel.DEFAULT) for p in params]
+        decorators = [d for d in updated.decorators if not m.matches(
+            d.decorator, m.Call(func=m.Attribute(value=m.Attribute(attr=m.Name("mark")),
+                                                 attr=m.Name("cua")))
+            | m.Attribute(value=m.Attribute(attr=m.Name("mark")), attr=m.Name("cua")))]
+        return updated.with_changes(params=updated.params.with_changes(params=params),
+                                    decorators=decorators)
+
+    needs_page_type = False
+
+
+def _value(code: StepCode) -> str:
+    return code.value if code.value is not None else "True"
+
+
+def rewrite(source: str, runs: dict[str, TestRun], needs: Needs, base_url: str | None
+            ) -> tuple[str, list[str]]:
+    """The module with its tests' steps replaced by code; problems that stop it."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        raise ExportError(f"the source does not parse: {exc}") from None
+    transformer = _Rewrite(runs, needs, base_url)
+    module = MetadataWrapper(module).visit(transformer)
+    problems = list(transformer.problems)
+    for run in runs.values():
+        missing = [s for s in run.steps if s["site"] and (s["site"][1], s["site"][2])
+                   not in transformer.used]
+        if missing:
+            problems.append(f"{run.nodeid}: the step {missing[0]['instruction']!r} made at line "
+                            f"{missing[0]['site'][1]} was not found in the source (edited since "
+                            "the run?)")
+    context = CodemodContext()
+    AddImportsVisitor.add_needed_import(context, "playwright.sync_api", "expect")
+    if transformer.needs_page_type:
+        AddImportsVisitor.add_needed_import(context, "playwright.sync_api", "Page")
+    for name, needed in (("re", needs.re), ("os", needs.os), ("pytest", True)):
+        if needed:
+            AddImportsVisitor.add_needed_import(context, name)
+    module = AddImportsVisitor(context).transform_module(module)
+    return module.code, problems
+
+
+def generated(run: TestRun, needs: Needs, base_url: str | None) -> str:
+    """A test written anew (a YAML test): its function, steps in order, from the page it
+    starts on."""
+    body: list[str] = []
+    url = (run.spec or {}).get("url")
+    if url:
+        body.append(f"page.goto({q(url)})")
+    for step in run.steps:
+        code = step_code(step, needs, base_url)
+        body += code.lines
+        if step["kind"] == "ask":
+            expect = (step.get("expect") or "")
+            if expect.startswith("/") and expect.endswith("/") and len(expect) > 1:
+                needs.re = True
+                body.append(f"assert re.search({q(expect[1:-1])}, {_value(code)})")
+            elif expect:
+                body.append(f"assert {_value(code)}.strip() == {q(expect.strip())}")
+    name = re.sub(r"\W+", "_", run.function).strip("_") or "exported"
+    name = name if name.startswith("test") else f"test_{name}"
+    indented = "\n".join(f"    {line}" for line in body)
+    return f"\n\ndef {name}(page: Page) -> None:\n{indented}\n"
+
+
+def imports(needs: Needs) -> list[str]:
+    """The imports of a module written anew, as `playwright codegen` puts them."""
+    return [*(["import os"] if needs.os else []), *(["import re"] if needs.re else []),
+            *([""] if needs.os or needs.re else []),
+            "import pytest", "from playwright.sync_api import Page, expect"]
+
+
+def assemble(head: list[str], code: str, viewport: tuple[int, int] | None,
+             defines_context_args: bool) -> str:
+    """The header, the code, and the recorded viewport where the module sets none."""
+    text = "\n".join(head) + "\n" + code.lstrip("\n")
+    if viewport and not defines_context_args:
+        text = text.rstrip("\n") + "\n" + viewport_fixture(viewport)
+    return text
+
+
+def any_defines(source: str, name: str) -> bool:
+    return re.search(rf"^\s*def {re.escape(name)}\(", source, re.MULTILINE) is not None
