@@ -15,9 +15,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._browser.locators import split_frames
 from .._core.actions import ActionError, map_key
 from .._replay.graduate import address_line, split_look
-from .._replay.likeness import dynamic_pattern
+from .._replay.likeness import dynamic_pattern, escape
 
 DROPPED = frozenset({"scroll", "wait", "screenshot", "cursor_position", "zoom"})
 MODIFIERS = {"Control", "Alt", "Shift", "Meta", "AltGraph"}
@@ -226,13 +227,13 @@ class StepCode:
         return self
 
     def _assert(self, pick: dict) -> list[str]:
-        line = pick["line"]
+        line = split_frames(pick["line"])[1]  # the locator goes into the frames itself
         if _SECRET.search(line) and any(n in self.secrets for n in _SECRET.findall(line)):
             return []  # a secret's field: never asserted, never written down
         address = address_line(line)
         if address is not None:
             self.needs.re = True
-            return [f"expect(page).to_have_url(re.compile({q(re.escape(address) + '$')}))"]
+            return [f"expect(page).to_have_url(re.compile({q(escape(address) + '$')}))"]
         text, _ = split_look(line)
         if pick["role"] == "gone":
             if dynamic_pattern(text, self.step["instruction"]) is not None:
@@ -261,6 +262,9 @@ class StepCode:
             out = out or [f"expect({loc}).to_be_visible()"]
         elif _PICTURE.match(line):
             out.append(f"expect({loc}).to_be_visible()")
+        elif pick["locator"].startswith(f"get_by_text({q(text)}") or pick["locator"] in (
+                f"get_by_role({q(r)}, name={q(text)})" for r in ("heading", "link", "button")):
+            out.append(f"expect({loc}).to_be_visible()")  # the locator already names the text
         else:
             out.append(f"expect({loc}).to_contain_text({self.pattern_or_text(text)})")
             if "disabled" in (line.rsplit(" {", 1)[-1] if " {" in line else ""):
@@ -287,7 +291,7 @@ class StepCode:
             return
         if answer and answer.lower() in title.lower():
             self.needs.re = True
-            self.lines.append(f"expect(page).to_have_title(re.compile({q(re.escape(answer))}, "
+            self.lines.append(f"expect(page).to_have_title(re.compile({q(escape(answer))}, "
                               "re.IGNORECASE))")
         else:
             self.lines.append("# answered from the screenshot: no element holds the answer")

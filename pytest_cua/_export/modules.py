@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import libcst as cst
 import libcst.matchers as m
@@ -49,11 +50,14 @@ def viewport_fixture(viewport: tuple[int, int]) -> str:
 
 
 def _statements(lines: Sequence[str]) -> list[cst.BaseStatement]:
-    """Code lines as statements; comments ride on the statement after them."""
-    body = list(cst.parse_module("\n".join(lines) + "\n").body)
-    if not body:  # only comments: keep them, on a statement that says nothing was asserted
-        body = list(cst.parse_module("\n".join([*lines, "pass"]) + "\n").body)
-    return body
+    """Code lines as statements; comments ride on the statement after them (parsed in a
+    function body, where libcst keeps them as the statement's leading lines)."""
+    if not lines or lines[-1].startswith("#"):
+        lines = [*lines, "pass"]  # only comments: a statement to carry them
+    source = "def _():\n" + "".join(f"    {line}\n" for line in lines)
+    function = cst.parse_module(source).body[0]
+    assert isinstance(function, cst.FunctionDef)
+    return list(function.body.body)  # type: ignore[arg-type]
 
 
 class _Rewrite(cst.CSTTransformer):
@@ -97,21 +101,25 @@ class _Rewrite(cst.CSTTransformer):
         if not calls:
             return updated
         pre: list[str] = []
-        whole = len(updated.body) == 1 and isinstance(updated.body[0], cst.Expr | cst.Assert) \
+        # Nothing inside a simple statement is rewritten but these calls: the original is
+        # the statement to change, and its nodes are the ones the calls were found as.
+        whole = len(original.body) == 1 and isinstance(original.body[0], cst.Expr | cst.Assert) \
             and len(calls) == 1
-        statement: cst.SimpleStatementLine = updated
+        statement: cst.SimpleStatementLine = original
         for call, step in calls:
             self.used.add((step["site"][1], step["site"][2]))
             code = step_code(step, self.needs, self.base_url)
             pre += code.lines
             if whole:
-                inner = updated.body[0]
-                target = inner.value if isinstance(inner, cst.Expr) else inner.test
+                inner = original.body[0]
+                target = inner.value if isinstance(inner, cst.Expr) else \
+                    inner.test if isinstance(inner, cst.Assert) else None
                 if target is call:
                     if code.value is not None and isinstance(inner, cst.Assert):
                         pre.append(f"assert {code.value}")
                     return self._replace(original, pre)
-            statement = statement.deep_replace(call, cst.parse_expression(_value(code)))
+            value: Any = cst.parse_expression(_value(code))
+            statement = statement.deep_replace(call, value)
         body = _statements(pre)
         return self._replace(original, [], [*body, statement])
 

@@ -85,10 +85,12 @@ def export(folder: Path, rootpath: Path, runs: list[TestRun], command: str,
 
 def _conftests(rootpath: Path, folder: Path, relative: Path) -> None:
     """The conftest.py files from rootdir down to the module's folder, copied unchanged
-    where the export has none: the module's fixtures keep working."""
+    where the export has none and where pytest would not find them anyway (an export
+    inside the project already sees the conftest.py files of the folders above it)."""
     parts = [Path(), *(Path(*relative.parts[:n]) for n in range(1, len(relative.parts) + 1))]
     for part in parts:
         found, target = rootpath / part / "conftest.py", folder / part / "conftest.py"
-        if found.is_file() and not target.exists() and folder not in found.parents:
+        applies = (rootpath / part) in target.parents
+        if found.is_file() and not target.exists() and not applies:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(found, target)

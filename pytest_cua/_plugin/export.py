@@ -70,7 +70,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if folder is None or _is_worker(config):
         return
     runs = fragments.read(folder)
-    args = [a for a in config.invocation_params.args if not str(a).startswith("--cua-cache")]
+    args = [a for a in config.invocation_params.args
+            if not str(a).startswith(("--cua-cache", "--basetemp"))]
     command = shlex.join(["pytest", *map(str, args), "--cua-cache=replay"])
     base_url = config.getoption("--base-url", default=None) or config.getini("base_url") \
         if _has_option(config, "base_url") else None

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._browser import frames
+from .._browser.locators import split_frames
 from .._core import drive
 from .likeness import Likeness
 from .oracle import ADDRESS, volatile_of
@@ -54,7 +55,7 @@ def relevant(instruction: str, lines: Sequence[str], paths: Sequence[str]
              if path != "address"]
     if quoted:
         hits = [(line, path) for line, path in pairs
-                if any(q in split_look(line)[0].lower() for q in quoted)]
+                if any(q in split_look(split_frames(line)[1])[0].lower() for q in quoted)]
         if hits:
             return hits[:LIMIT]
     words = _words(instruction)
@@ -85,7 +86,8 @@ def chosen(step: Any, likeness: Likeness) -> list[dict[str, str]]:
     if step.kind == "ask":
         answer = (step.answer or "").strip().lower()
         found = [(line, path) for line, path in zip(lines, paths, strict=True)
-                 if answer and path != "address" and answer in split_look(line)[0].lower()]
+                 if answer and path != "address"
+                 and answer in split_look(split_frames(line)[1])[0].lower()]
         found.sort(key=lambda pair: len(pair[0]))
         return [{"role": "answer", "line": line, "path": path} for line, path in found[:1]]
     found = relevant(step.instruction, lines, paths)

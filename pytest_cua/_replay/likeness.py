@@ -209,4 +209,4 @@ def dynamic_pattern(text: str, instruction: str = "") -> str | None:
 
 def escape(text: str) -> str:
     """`re.escape` as a person writes it: spaces left as they are."""
-    return re.escape(text).replace("\\ ", " ")
+    return re.escape(text).replace("\\ ", " ").replace("\\#", "#")
