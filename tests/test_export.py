@@ -19,10 +19,67 @@ from test_verified_replay import CONFTEST, TESTS, write_app
 PLAIN = ("-p", "no:cua", "-p", "no:cua_bdd", "-p", "no:cacheprovider")
 
 
+# A YAML test starts on the task app too: opened, and scripted, by the inner conftest.
+FLOW_CONFTEST = r'''
+@pytest.fixture(autouse=True)
+def flow_opened(request, server):
+    if "test_flow" not in request.node.nodeid:
+        return
+    if os.environ.get("SCRIPTED") == "1":
+        fake = request.getfixturevalue("cua_fake_server")
+    page = request.getfixturevalue("page")
+    page.goto(f"http://127.0.0.1:{server}/app.html")
+    if os.environ.get("SCRIPTED") == "1":
+        from pytest_cua.testing import click, computer_call, keypress, turn, type_text, verdict
+        box = page.locator("#title").bounding_box()
+        at = (round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2))
+        fake.script(turn(computer_call(click(*at), type_text("buy milk"), keypress("ENTER"))),
+                    turn(verdict(True, "added")), turn(verdict(True, "listed")))
+'''
+
+FLOW = """name: add a task
+steps:
+  - Add a task 'buy milk'
+  - check: The list shows "buy milk"
+"""
+
+ROWS = r'''
+import os
+from pytest_cua.testing import click, computer_call, turn, type_text, verdict
+
+PAGE = """<!doctype html><html><body style="margin:0;font:16px sans-serif">
+<label>Password <input id="pw" type="password"></label>
+<button id="go" onclick="out.textContent =
+  [...pw.value].reverse().join('') === '2retnuh' ? 'Welcome' : 'Wrong'">
+Sign in</button><p id="out"></p><ul>
+<li>buy milk <button onclick="this.parentElement.remove()">Remove</button></li>
+<li>walk dog <button onclick="this.parentElement.remove()">Remove</button></li></ul>
+</body></html>"""
+
+
+def centre(page, selector):
+    box = page.locator(selector).bounding_box()
+    return round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)
+
+
+def test_rows(model, page, cua_agent):
+    page.set_content(PAGE)
+    if model is not None:
+        model.script(turn(computer_call(click(*centre(page, "li:nth-child(2) button")))),
+                     turn(verdict(True, "removed")),
+                     turn(computer_call(click(*centre(page, "#pw")), type_text("{password}"),
+                                        click(*centre(page, "#go")))),
+                     turn(verdict(True, "signed in")))
+    cua_agent("Remove 'walk dog'")
+    cua_agent("Sign in with {password}", secrets={"password": os.environ["PASSWORD"]})
+'''
+
+
 @pytest.fixture
 def tasks(cua_pytester, monkeypatch):
     cua_pytester.mp = monkeypatch
-    cua_pytester.makeconftest((cua_pytester.path / "conftest.py").read_text() + CONFTEST)
+    cua_pytester.makeconftest((cua_pytester.path / "conftest.py").read_text() + CONFTEST
+                              + FLOW_CONFTEST)
     cua_pytester.makepyfile(test_tasks=TESTS)
     return cua_pytester
 
@@ -92,9 +149,55 @@ def test_export_passes_where_replay_passes_and_fails_where_it_fails(tasks, where
                                 "body {padding-top:140px}")
     plain(tasks, "exported/test_tasks.py").assert_outcomes(passed=1)  # moved 140 px down
     called = {}
-    for name, (cfg, step) in BROKEN.items():
+    for name, (cfg, _) in BROKEN.items():
         write_app(tasks, where, **cfg)
         result = plain(tasks, "exported/test_tasks.py")
         result.assert_outcomes(failed=1)
         called[name] = failing_line(result, exported)
     assert called == {name: step for name, (_, step) in BROKEN.items()}
+
+
+def test_rows_scoped_secrets_from_the_environment_and_yaml(tasks):
+    write_app(tasks, "top")
+    tasks.mp.setenv("PASSWORD", "hunter2")
+    tasks.makepyfile(test_rows=ROWS)
+    (tasks.path / "test_flow.cua.yaml").write_text(FLOW)
+    record(tasks, "test_rows.py", "test_flow.cua.yaml").assert_outcomes(passed=2)
+    rows = (tasks.path / "exported/test_rows.py").read_text()
+    print(rows)
+    assert ('page.get_by_role("listitem").filter(has_text="walk dog Remove")'
+            '.get_by_role("button").click()') in rows
+    steps = rows[rows.index("# act: Remove 'walk dog'"):]
+    assert ".nth(" not in steps and "nth-child" not in steps and "weak locator" not in steps
+    assert 'fill(os.environ["PASSWORD"])' in rows
+    assert "hunter2" not in rows
+    flow = (tasks.path / "exported/test_flow.py").read_text()
+    print(flow)
+    assert "def test_add_a_task(page: Page) -> None:" in flow
+    lint(tasks.path / "exported/test_rows.py")
+    lint(tasks.path / "exported/test_flow.py")
+    plain(tasks, "exported/test_rows.py", "exported/test_flow.py").assert_outcomes(passed=2)
+    tasks.mp.setenv("PASSWORD", "wrong")
+    plain(tasks, "exported/test_rows.py").assert_outcomes(failed=1)
+
+
+def test_old_cassette_exports_after_a_replay(tasks):
+    """A cassette recorded before locators were kept: one replay names its elements."""
+    write_app(tasks, "top")
+    tasks.mp.setenv("SCRIPTED", "1")
+    tasks.runpytest_subprocess("-p", "no:cacheprovider", "--cua-cache=record"
+                               ).assert_outcomes(passed=1)
+    cassette = next((tasks.path / "cua_cassettes").rglob("*.yaml"))
+    text = cassette.read_text()
+    assert "locator:" in text  # kept beside the fingerprint from now on
+    old = "\n".join(line for line in text.splitlines()
+                    if not re.match(r"\s*(locator|weak|checked|input): ", line))
+    old = re.sub(r", (locator|checked|input): ('[^']*'|\"[^\"]*\"|\S+?)(?=[,}])", "", old)
+    cassette.write_text(old)
+    assert "locator" not in old
+    tasks.mp.setenv("SCRIPTED", "0")
+    tasks.runpytest_subprocess("-p", "no:cacheprovider", "--cua-cache=replay",
+                               "--cua-export=exported").assert_outcomes(passed=1)
+    exported = (tasks.path / "exported/test_tasks.py").read_text()
+    assert 'page.get_by_role("checkbox", name="done").check()' in exported
+    plain(tasks, "exported/test_tasks.py").assert_outcomes(passed=1)

@@ -31,7 +31,7 @@ _PICK_JS = "const __pick = (arg) => {" + _HELPERS + scripts.load("pick.js")
 # Mark one element (a handle) and say what it is: an exported action depends on it.
 MARK_JS = _PICK_JS + """
   const el = arg;
-  return {id: mark(el), tag: el.tagName.toLowerCase(), type: (el.type || '').toLowerCase(),
+  return {id: mark(el), tag: el.tagName.toLowerCase(), input: (el.type || '').toLowerCase(),
     checked: el.type === 'checkbox' || el.type === 'radio' ? el.checked
       : el.hasAttribute('aria-checked') ? el.getAttribute('aria-checked') === 'true' : null};
 }; return __pick;"""
@@ -70,8 +70,8 @@ def _normalized(frame: Any, pick_id: str) -> Probe[str | None]:
 
 
 def handle_locator(frame: Any, handle: Any, fp: dict | None = None) -> Probe[dict[str, Any]]:
-    """The locator of the element a handle points at, in `frame`: {locator, tag, type,
-    checked}, with `weak` set when it is not user-facing (or built without a generator)."""
+    """The locator of the element a handle points at, in `frame`: {locator, tag, input
+    (its type), checked}, with `weak` set when it is not user-facing (or built without a generator)."""
     info = yield _call(handle, MARK_JS)
     if isinstance(info, Exception) or not isinstance(info, dict):
         return {}

@@ -122,7 +122,7 @@ class StepCode:
     @staticmethod
     def _fillable(target: dict) -> bool:
         return bool(target.get("locator")) and target.get("tag") in ("input", "textarea") \
-            and target.get("type") not in ("checkbox", "radio", "file", "button", "submit")
+            and target.get("input") not in ("checkbox", "radio", "file", "button", "submit")
 
     def _loc(self, target: dict) -> str:
         if target.get("weak"):
@@ -166,10 +166,10 @@ class StepCode:
             options.append(f"button={q('right' if action['button'] == 'right' else 'middle')}")
         if keys:
             options.append(f"modifiers=[{', '.join(q(k) for k in keys)}]")
-        if record.get("files") and target.get("type") == "file":
+        if record.get("files") and target.get("input") == "file":
             files = ", ".join(q(name) for name in record["files"])
             self.lines.append(f"{loc}.set_input_files([{files}])")
-        elif kind == "click" and not options and target.get("type") in ("checkbox", "radio"):
+        elif kind == "click" and not options and target.get("input") in ("checkbox", "radio"):
             self.lines.append(f"{loc}.{'uncheck' if target.get('checked') else 'check'}()")
         elif kind == "click":
             self.lines.append(f"{loc}.click({', '.join(options)})")
