@@ -71,7 +71,7 @@ def _normalized(frame: Any, pick_id: str) -> Probe[str | None]:
 
 def handle_locator(frame: Any, handle: Any, fp: dict | None = None) -> Probe[dict[str, Any]]:
     """The locator of the element a handle points at, in `frame`: {locator, tag, input
-    (its type), checked}, with `weak` set when it is not user-facing (or built without a generator)."""
+    (its type), checked}; `weak` says why when it is not user-facing."""
     info = yield _call(handle, MARK_JS)
     if isinstance(info, Exception) or not isinstance(info, dict):
         return {}

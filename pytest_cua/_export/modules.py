@@ -210,7 +210,7 @@ def generated(run: TestRun, needs: Needs, base_url: str | None) -> str:
     name = re.sub(r"\W+", "_", run.function).strip("_") or "exported"
     name = name if name.startswith("test") else f"test_{name}"
     indented = "\n".join(f"    {line}" for line in body)
-    return f"\n\ndef {name}(page: Page) -> None:\n{indented}\n"
+    return f"\n\n\ndef {name}(page: Page) -> None:\n{indented}\n"
 
 
 def imports(needs: Needs) -> list[str]:
