@@ -61,8 +61,10 @@ def cua_settings(cua_settings: Settings) -> Settings:
 def demo_model(request: pytest.FixtureRequest,
                monkeypatch: pytest.MonkeyPatch) -> Iterator[object | None]:
     """Without credentials, a run that asks the model gets the scripted demo model."""
-    # Gherkin scenarios ask for the agent in their steps, not as an argument.
-    asks = "cua_agent" in request.fixturenames or request.node.originalname in DEMO_TURNS
+    # Gherkin scenarios ask for the agent in their steps, not as an argument. Without the
+    # plugin (a test exported with --cua-export, run with -p no:cua) nothing asks.
+    asks = request.config.pluginmanager.has_plugin("cua") and (
+        "cua_agent" in request.fixturenames or request.node.originalname in DEMO_TURNS)
     if (_has_credentials() or not asks
             or request.getfixturevalue("cua_settings").cache == "replay"):
         yield None

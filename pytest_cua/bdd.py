@@ -62,12 +62,14 @@ def run_step(request: pytest.FixtureRequest, type_: str, text: str,
     agent = request.getfixturevalue("cua_agent")
     told = instruction(text, docstring, datatable)
     try:
-        return agent.check(told) if KINDS[type_] == "check" else agent(told)
+        result = agent.check(told) if KINDS[type_] == "check" else agent(told)
     except AssertionError as exc:
         place = where(request)
         if place:
             exc.args = (f"{place} failed\n{exc}", *exc.args[1:])
         raise
+    result.origin = {"type": type_, "text": text}  # an export writes the step definition
+    return result
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -41,6 +41,7 @@ class ActionRecord:
     files: list[str] | None = None  # names of the offered files a file chooser got
     dialog: dict | None = None  # a native dialog the action opened, and its answer
     answers_dialog: bool = False  # the model answering a dialog: not run on the page
+    opened_page: bool = False  # the action opened a tab or popup, which later ones act on
 
 
 @dataclass
@@ -95,6 +96,7 @@ class StepResult:
     # it (`--cua-export`: the lines chosen and the locators of their elements).
     site: tuple[str, int, int] | None = None
     exported: dict[str, Any] | None = None
+    origin: dict[str, str] | None = None  # a Gherkin step's {type, text}: what it is written as
 
     @property
     def replayed(self) -> bool:

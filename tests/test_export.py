@@ -10,8 +10,10 @@ the app as recorded, moved, and broken the ways verified replay catches.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from test_verified_replay import CONFTEST, TESTS, write_app
@@ -201,3 +203,31 @@ def test_old_cassette_exports_after_a_replay(tasks):
     exported = (tasks.path / "exported/test_tasks.py").read_text()
     assert 'page.get_by_role("checkbox", name="done").check()' in exported
     plain(tasks, "exported/test_tasks.py").assert_outcomes(passed=1)
+
+
+def test_the_example_suite_exports_and_runs_without_the_plugin(cua_pytester, monkeypatch):
+    """Every kind of test the example suite has: Python with plain Playwright between the
+    steps, a popup the agent followed, an in-page confirmation, a signed-in session, YAML,
+    Gherkin; a test of the model's own safety refusal is left out, and says so."""
+    cua_pytester.mp = monkeypatch
+    shutil.copytree(Path(__file__).parent.parent / "example_suite",
+                    cua_pytester.path / "example_suite")
+    result = cua_pytester.runpytest_subprocess("-p", "no:cacheprovider", "example_suite",
+                                               "--cua-export=exported")
+    result.assert_outcomes(passed=10)
+    result.stdout.fnmatch_lines(["*Left out: test_injected_instructions_are_refused: its step*"])
+    folder = cua_pytester.path / "exported/example_suite"
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.py"))
+    assert names == ["conftest.py", "signed_in/conftest.py", "signed_in/test_my_errands.py",
+                     "test_errands.py", "test_errands_feature.py", "test_filter.py",
+                     "test_signin.py"]
+    errands = (folder / "test_errands.py").read_text()
+    assert "with page.expect_popup() as popup:" in errands
+    assert "assert page.url.endswith(\"/settings.html\")" in errands  # was cua_agent.page
+    assert "CuaSafetyCheckFailed" not in errands and "cua_agent" not in errands
+    feature = (folder / "test_errands_feature.py").read_text()
+    assert '@when(\'I add an errand "water the garden"\')' in feature
+    assert (folder / "errands.feature").is_file()
+    for path in folder.rglob("test_*.py"):
+        lint(path)
+    plain(cua_pytester, "exported/example_suite").assert_outcomes(passed=9)

@@ -120,6 +120,7 @@ class AgentCore:
         self.computer.answer_dialog = self.dialogs.answer
         self.last_shot: Shot | None = None  # what the model saw before the running action
         self.current: StepResult | None = None  # the step running now
+        self._acting_on: Any = None  # the page the running action started on
         self.trace_steps = False  # each step a group in Playwright's trace (--tracing)
         # What an action touched is named as Playwright would for cassettes and exports.
         self.computer.locators = bool(settings.export) or self._recording
@@ -245,6 +246,7 @@ class AgentCore:
 
     def performing(self, action: dict, scale: Scale, read_only: bool) -> drive.Probe[None]:
         """Execute one action (secrets revealed), then enforce the allowed domains."""
+        self._acting_on = self.computer.page  # browser_did tells whether it opened another
         action, secret = self._secret_typing(action)
         if secret:
             yield from self.computer.marking_secret()
@@ -394,6 +396,8 @@ class AgentCore:
         events.extend(notes)
         record.files = happened.files or record.files
         record.dialog = happened.dialog or record.dialog
+        record.opened_page = self._acting_on is not None and \
+            self.computer.page is not self._acting_on
 
     @staticmethod
     def _skip_rest(turn: TurnRecord, actions: list[dict]) -> None:

@@ -132,6 +132,14 @@ class StepCode:
     def _action(self, record: dict, action: dict, target: dict, kind: str | None) -> None:
         if kind in DROPPED or (kind == "move" and not target.get("locator")):
             return
+        before = len(self.lines)
+        self._acting(record, action, target, kind)
+        if record.get("opened_page") and len(self.lines) > before:
+            # the action opened a tab or popup: what follows acts there, as the agent did
+            self.lines[-1:] = ["with page.expect_popup() as popup:", f"    {self.lines[-1]}",
+                               "page = popup.value"]
+
+    def _acting(self, record: dict, action: dict, target: dict, kind: str | None) -> None:
         dialog = record.get("dialog")
         if dialog:
             answer = "dialog.accept(" + (q(dialog["text"]) if dialog.get("text") else "") + ")" \
@@ -270,6 +278,8 @@ class StepCode:
             if "disabled" in (line.rsplit(" {", 1)[-1] if " {" in line else ""):
                 out.append(f"expect({loc}).to_be_disabled()")
         for look in pick.get("looks") or []:
+            if _browser_default(look):
+                continue
             out.append(f"expect(page.{look['locator']}).to_have_css({q(look['prop'])}, "
                        f"{q(look['value'])})")
         return out
@@ -296,6 +306,16 @@ class StepCode:
         else:
             self.lines.append("# answered from the screenshot: no element holds the answer")
         self.value = q(answer)
+
+
+def _browser_default(look: dict) -> bool:
+    """A control's own background as the browser draws it (Chromium's ButtonFace and Field
+    colours): how every button and field looks, not what a step did."""
+    last = look["locator"].rsplit(".content_frame.", 1)[-1]
+    control = last.startswith(('get_by_role("button"', 'get_by_role("textbox"', "get_by_label(",
+                               "get_by_placeholder(")) or '.get_by_role("button")' in last
+    return control and look["prop"] == "background-color" and look["value"] in (
+        "rgb(239, 239, 239)", "rgb(255, 255, 255)")
 
 
 def step_code(step: dict[str, Any], needs: Needs, base_url: str | None = None) -> StepCode:

@@ -53,11 +53,13 @@ def steps_of(trail: Trail, viewport: tuple[int, int] | None) -> list[dict[str, A
                     continue
                 actions.append({"action": record.action, "target": record.target,
                                 "files": record.files, "dialog": record.dialog,
+                                "opened_page": record.opened_page,
                                 "scale": scale})
         out.append({"kind": step.kind, "instruction": step.instruction,
                     "outcome": str(step.outcome), "answer": step.answer,
                     "site": list(step.site) if step.site else None,
-                    "actions": actions, "exported": step.exported})
+                    "actions": actions, "exported": step.exported,
+                    "origin": step.origin})
     return out
 
 

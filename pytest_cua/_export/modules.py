@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .code import Needs, StepCode, q, step_code
+from .formatting import formatted
 from .fragments import TestRun
 
 CUA_FIXTURES = frozenset({"cua_agent", "cua_secrets", "cua_files", "cua_settings", "cua_client"})
@@ -31,12 +33,14 @@ class ExportError(Exception):
     """A module that cannot be exported as it is; the message says why and what to do."""
 
 
-def header(source: str, command: str, needs: Needs) -> list[str]:
+def header(source: str, command: str, needs: Needs, left_out: Sequence[str] = ()
+           ) -> list[str]:
     lines = [f"# Exported by pytest-cua from {source}: plain pytest-playwright, no model and",
              "# no pytest-cua plugin at run time. To regenerate it, replay the recording:",
              f"#   {command}"]
     if needs.env:
         lines.append(f"# Secrets come from the environment: {', '.join(sorted(needs.env))}.")
+    lines += [f"# Left out: {why}." for why in left_out]
     return lines
 
 
@@ -49,13 +53,13 @@ def viewport_fixture(viewport: tuple[int, int]) -> str:
             f'"height": {viewport[1]}}}}}\n')
 
 
-def _statements(lines: Sequence[str]) -> list[cst.BaseStatement]:
+def _statements(lines: Sequence[str], format_as: Path) -> list[cst.BaseStatement]:
     """Code lines as statements; comments ride on the statement after them (parsed in a
     function body, where libcst keeps them as the statement's leading lines)."""
     if not lines or lines[-1].startswith("#"):
         lines = [*lines, "pass"]  # only comments: a statement to carry them
     source = "def _():\n" + "".join(f"    {line}\n" for line in lines)
-    function = cst.parse_module(source).body[0]
+    function = cst.parse_module(formatted(source, format_as)).body[0]
     assert isinstance(function, cst.FunctionDef)
     return list(function.body.body)  # type: ignore[arg-type]
 
@@ -63,13 +67,16 @@ def _statements(lines: Sequence[str]) -> list[cst.BaseStatement]:
 class _Rewrite(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, runs: dict[str, TestRun], needs: Needs, base_url: str | None) -> None:
+    def __init__(self, runs: dict[str, TestRun], needs: Needs, base_url: str | None,
+                 format_as: Path) -> None:
         super().__init__()
         self.runs, self.needs, self.base_url = runs, needs, base_url
+        self.format_as = format_as  # the file whose formatter settings the code follows
         self.classes: list[str] = []
         self.current: list[TestRun | None] = []
         self.used: set[tuple[int, int]] = set()
         self.problems: list[str] = []
+        self.removed: list[str] = []  # tests left out of the export, and why
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.classes.append(node.name.value)
@@ -82,6 +89,15 @@ class _Rewrite(cst.CSTTransformer):
         key = "::".join([*self.classes, node.name.value])
         self.current.append(self.runs.get(key))
 
+    def left_out(self, run: TestRun) -> str:
+        """Why a test cannot be plain Playwright ("" when it can): a step that failed and
+        the test expected it to (`pytest.raises`): what it tests is the model's refusal."""
+        failed = [s for s in run.steps if s["outcome"] != "passed"]
+        if not failed:
+            return ""
+        return (f"{run.function}: its step {failed[0]['instruction']!r} failed and the test "
+                "expected that (it tests the model, which plain Playwright has not)")
+
     def _sites(self) -> dict[tuple[int, int], dict]:
         run = self.current[-1] if self.current else None
         return {(s["site"][1], s["site"][2]): s for s in (run.steps if run else []) if s["site"]}
@@ -90,7 +106,7 @@ class _Rewrite(cst.CSTTransformer):
                                   updated: cst.SimpleStatementLine
                                   ) -> cst.BaseStatement | cst.FlattenSentinel:
         sites = self._sites()
-        if not sites:
+        if not sites or (self.current[-1] and self.left_out(self.current[-1])):
             return updated
         calls = []
         for call in m.findall(original, m.Call()):
@@ -120,23 +136,37 @@ class _Rewrite(cst.CSTTransformer):
                     return self._replace(original, pre)
             value: Any = cst.parse_expression(_value(code))
             statement = statement.deep_replace(call, value)
-        body = _statements(pre)
+        if all(line.startswith("#") for line in pre):  # only the step's words: on the line
+            comments = [cst.EmptyLine(comment=cst.Comment(line)) for line in pre]
+            return statement.with_changes(leading_lines=[*original.leading_lines, *comments])
+        body = _statements(pre, self.format_as)
         return self._replace(original, [], [*body, statement])
 
-    @staticmethod
-    def _replace(original: cst.SimpleStatementLine, lines: list[str],
+    def _replace(self, original: cst.SimpleStatementLine, lines: list[str],
                  body: list[cst.BaseStatement] | None = None) -> cst.FlattenSentinel:
-        body = body if body is not None else _statements(lines)
+        body = body if body is not None else _statements(lines, self.format_as)
         first = body[0]
         body[0] = first.with_changes(
             leading_lines=[*original.leading_lines, *getattr(first, "leading_lines", [])])
         return cst.FlattenSentinel(body)
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute
+                        ) -> cst.BaseExpression:
+        """`cua_agent.page` (the page the agent acts on now) is the exported test's `page`."""
+        if self.current and self.current[-1] is not None and m.matches(
+                updated, m.Attribute(value=m.Name("cua_agent"), attr=m.Name("page"))):
+            return cst.Name("page")
+        return updated
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef
                           ) -> cst.FunctionDef:
         run = self.current.pop()
         if run is None:
             return updated
+        why = self.left_out(run)
+        if why:
+            self.removed.append(why)
+            return cst.RemovalSentinel.REMOVE  # type: ignore[return-value]
         rest = cst.Module([]).code_for_node(updated.body)
         params = [p for p in updated.params.params if not (
             p.name.value in CUA_FIXTURES and not re.search(rf"\b{p.name.value}\b", rest))]
@@ -162,17 +192,42 @@ def _value(code: StepCode) -> str:
     return code.value if code.value is not None else "True"
 
 
-def rewrite(source: str, runs: dict[str, TestRun], needs: Needs, base_url: str | None
-            ) -> tuple[str, list[str]]:
-    """The module with its tests' steps replaced by code; problems that stop it."""
+def step_definitions(runs: Sequence[TestRun], needs: Needs, base_url: str | None,
+                     format_as: Path) -> str:
+    """Gherkin steps the agent ran, as pytest-bdd step definitions of the code they did:
+    the feature file stays the test, the plugin is no longer needed to run it."""
+    written: dict[tuple[str, str], StepCode] = {}
+    for run in runs:
+        for step in run.steps:
+            origin = step.get("origin")
+            if not origin:
+                raise ExportError(f"{run.nodeid}: the step {step['instruction']!r} was not "
+                                  "made by a Gherkin step")
+            written.setdefault((origin["type"], origin["text"]),
+                               step_code(step, needs, base_url))
+    out = []
+    for (kind, text), code in written.items():
+        body = "".join(f"    {line}\n" for line in code.lines)
+        out.append(f"\n\n@{kind}({q(text)})\ndef _(page: Page) -> None:\n{body}")
+    return "\n\n" + formatted("".join(out).lstrip("\n"), format_as)
+
+
+def rewrite(source: str, runs: dict[str, TestRun], needs: Needs, base_url: str | None,
+            imports: Sequence[tuple[str, str | None]] = (), fixture: bool = False,
+            format_as: Path = Path("test_exported.py")) -> tuple[str, list[str], list[str]]:
+    """The module with its tests' steps replaced by code, and `imports` (module, name)
+    added (and pytest, for a `fixture` the export adds); problems that stop it, and the
+    tests left out (and why)."""
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         raise ExportError(f"the source does not parse: {exc}") from None
-    transformer = _Rewrite(runs, needs, base_url)
+    transformer = _Rewrite(runs, needs, base_url, format_as)
     module = MetadataWrapper(module).visit(transformer)
     problems = list(transformer.problems)
     for run in runs.values():
+        if transformer.left_out(run):
+            continue
         missing = [s for s in run.steps if s["site"] and (s["site"][1], s["site"][2])
                    not in transformer.used]
         if missing:
@@ -183,11 +238,21 @@ def rewrite(source: str, runs: dict[str, TestRun], needs: Needs, base_url: str |
     AddImportsVisitor.add_needed_import(context, "playwright.sync_api", "expect")
     if transformer.needs_page_type:
         AddImportsVisitor.add_needed_import(context, "playwright.sync_api", "Page")
-    for name, needed in (("re", needs.re), ("os", needs.os), ("pytest", True)):
+    for name, needed in (("re", needs.re), ("os", needs.os), ("pytest", fixture)):
         if needed:
             AddImportsVisitor.add_needed_import(context, name)
+    for module_name, obj in imports:
+        AddImportsVisitor.add_needed_import(context, module_name, obj)
+    for node in m.findall(module, m.ImportFrom()):  # pytest-cua's names, once unused
+        assert isinstance(node, cst.ImportFrom)
+        name = cst.Module([]).code_for_node(node.module) if node.module else ""
+        if name.split(".")[0] == "pytest_cua" and not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                RemoveImportsVisitor.remove_unused_import(
+                    context, name, cst.Module([]).code_for_node(alias.name))
     module = AddImportsVisitor(context).transform_module(module)
-    return module.code, problems
+    module = RemoveImportsVisitor(context).transform_module(module)
+    return module.code, problems, transformer.removed
 
 
 def generated(run: TestRun, needs: Needs, base_url: str | None) -> str:

@@ -1,13 +1,16 @@
 """Writing the exported suite: one module per test module with CUA steps, same relative
-path under the export folder, with the conftest.py files it needs beside it."""
+path under the export folder, with what it needs beside it (the feature files it reads, a
+conftest.py that loads the tests' own)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import defaultdict
 from pathlib import Path
 
 from .code import Needs
+from .formatting import formatted
 from .fragments import TestRun
 from .modules import (
     ExportError,
@@ -17,6 +20,7 @@ from .modules import (
     header,
     imports,
     rewrite,
+    step_definitions,
 )
 
 
@@ -46,19 +50,33 @@ def export_module(rootpath: Path, path: str, runs: list[TestRun], command: str,
     needs = Needs()
     viewport = next((r.viewport for r in runs if r.viewport), None)
     source = rootpath / path
-    if runs[0].source == "python":
+    if any(step.get("origin") for run in runs for step in run.steps):  # Gherkin scenarios
+        definitions = step_definitions(runs, needs, base_url, source)
+        kinds = sorted({s["origin"]["type"] for r in runs for s in r.steps if s.get("origin")})
         text = source.read_text(encoding="utf-8")
-        code, problems = rewrite(text, _python_runs(runs, source), needs, base_url)
+        defines = any_defines(text, "browser_context_args")
+        code, problems, _ = rewrite(text, {}, needs, base_url, [
+            ("playwright.sync_api", "Page"), *(("pytest_bdd", kind) for kind in kinds)],
+            fixture=bool(viewport) and not defines, format_as=source)
         if problems:
             raise ExportError("; ".join(problems))
-        name = path
+        code = code.rstrip("\n") + "\n" + definitions
+        return path, assemble(header(path, command, needs), code, viewport, defines)
+    if runs[0].source == "python":
+        text = source.read_text(encoding="utf-8")
         defines = any_defines(text, "browser_context_args")
-        return name, assemble(header(path, command, needs), code, viewport, defines)
+        code, problems, left_out = rewrite(text, _python_runs(runs, source), needs, base_url,
+                                           fixture=bool(viewport) and not defines,
+                                           format_as=source)
+        if problems:
+            raise ExportError("; ".join(problems))
+        return path, assemble(header(path, command, needs, left_out), code, viewport, defines)
     parts = [generated(run, needs, base_url) for run in runs]
     stem = source.name.split(".")[0]
     name = str(Path(path).parent / f"{stem if stem.startswith('test_') else 'test_' + stem}.py")
     code = "\n".join(imports(needs)) + "".join(parts)
-    return name, assemble(header(path, command, needs), code, viewport, False)
+    text = assemble(header(path, command, needs), code, viewport, False)
+    return name, formatted(text, rootpath / name)
 
 
 def export(folder: Path, rootpath: Path, runs: list[TestRun], command: str,
@@ -79,18 +97,48 @@ def export(folder: Path, rootpath: Path, runs: list[TestRun], command: str,
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         _conftests(rootpath, folder, Path(path).parent)
+        _features(rootpath, folder, Path(path).parent)
         said.append(f"exported {path} -> {target}")
+        said += [f"  {line[2:]}" for line in text.splitlines() if line.startswith("# Left out:")]
     return said
 
 
+SHIM = """# Written by pytest-cua's export: the fixtures and hooks of the tests' own conftest.py,
+# loaded from where it is, so its imports and the files it reads resolve as they always did.
+# (Its pytest_plugins, if any, belong in the rootdir's conftest.py.)
+import importlib.util
+import sys
+from pathlib import Path
+
+_ORIGINAL = (Path(__file__).parent / {relative!r}).resolve()
+sys.path.insert(0, str(_ORIGINAL.parent))
+_spec = importlib.util.spec_from_file_location({name!r}, _ORIGINAL)
+_module = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_module)
+globals().update({{k: v for k, v in vars(_module).items()
+                  if not k.startswith("__") and k != "pytest_plugins"}})
+"""
+
+
 def _conftests(rootpath: Path, folder: Path, relative: Path) -> None:
-    """The conftest.py files from rootdir down to the module's folder, copied unchanged
-    where the export has none and where pytest would not find them anyway (an export
-    inside the project already sees the conftest.py files of the folders above it)."""
+    """For each conftest.py from rootdir down to the module's folder that pytest would not
+    find from the export (an export inside the project sees those of the folders above
+    it), a conftest.py beside the export that loads it from where it is."""
     parts = [Path(), *(Path(*relative.parts[:n]) for n in range(1, len(relative.parts) + 1))]
     for part in parts:
         found, target = rootpath / part / "conftest.py", folder / part / "conftest.py"
         applies = (rootpath / part) in target.parents
         if found.is_file() and not target.exists() and not applies:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            name = "cua_exported_" + "_".join(part.parts or ("root",)) + "_conftest"
+            target.write_text(SHIM.format(
+                relative=os.path.relpath(found, target.parent), name=name), encoding="utf-8")
+
+
+def _features(rootpath: Path, folder: Path, relative: Path) -> None:
+    """The feature files beside a module: an exported pytest-bdd module still reads them."""
+    for found in (rootpath / relative).glob("*.feature"):
+        target = folder / relative / found.name
+        if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(found, target)

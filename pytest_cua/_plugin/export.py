@@ -44,9 +44,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
     if settings is None or not settings.export or trail is None or not trail.steps:
         return
     folder = Path(item.config.invocation_params.dir, settings.export)
-    page = getattr(item, "funcargs", {}).get("page")
-    size = getattr(page, "viewport_size", None) if page is not None else None
-    viewport = (size["width"], size["height"]) if size else None
+    viewport = item.stash.get(stash.VIEWPORT, None)
     yaml_test = getattr(getattr(item, "parent", None), "tests_by_name", {}).get(
         getattr(item, "originalname", ""))
     source = "yaml" if yaml_test is not None else "python"

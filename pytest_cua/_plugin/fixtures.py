@@ -141,6 +141,9 @@ class AgentFactory:
         agent = kind(page, client, settings, trail=self.trail, tape=self._tape(page),
                      secrets=self.secrets, files=self.files, budget=self.budget,
                      quota=self.quota)
+        size = page.viewport_size
+        if size and stash.VIEWPORT not in self.item.stash:
+            self.item.stash[stash.VIEWPORT] = (size["width"], size["height"])
         # Downloads an action starts are kept beside pytest-playwright's other artifacts.
         agent.computer.download_dir = Path(self.output_path)
         base_url = self.request.getfixturevalue("base_url") or None

@@ -17,6 +17,7 @@ TAPE = pytest.StashKey[Tape]()  # its cassette, when cassettes are on
 PASSED = pytest.StashKey[bool]()  # the call phase passed: what a cassette is written on
 ATTEMPT = pytest.StashKey[int]()  # the run of the test (pytest-rerunfailures) they belong to
 OUTPUT = pytest.StashKey[str]()  # pytest-playwright's output folder for the test
+VIEWPORT = pytest.StashKey[tuple[int, int]]()  # the first agent's page size (the export's)
 
 
 def trail_of(item: pytest.Item) -> Trail | None:
