@@ -254,6 +254,8 @@ class PageComputer(PageWatch):
     def _target_probe(self, action: dict, scale: Scale) -> drive.Probe[dict | None] | None:
         """The probe that fingerprints what an action will touch, or None."""
         kind = action.get("type")
+        if kind == "drag" and self.locators:
+            return self._drag_targeting(action, scale)
         if kind in fingerprint.POINT_ACTIONS:
             point = action.get("path", [{}])[0] if kind == "drag" else action
             x, y = scale.to_page(point.get("x"), point.get("y"))
@@ -261,6 +263,17 @@ class PageComputer(PageWatch):
         if kind in fingerprint.FOCUS_ACTIONS:
             return frames.focused(self.page.main_frame, self.locators)
         return None
+
+    def _drag_targeting(self, action: dict, scale: Scale) -> drive.Probe[dict | None]:
+        """What a drag picks up, with the locator of where it drops it (`to`)."""
+        start, end = action["path"][0], action["path"][-1]
+        fp = yield from frames.element_at(self.page.main_frame,
+                                          *scale.to_page(start.get("x"), start.get("y")), True)
+        drop = yield from frames.element_at(self.page.main_frame,
+                                            *scale.to_page(end.get("x"), end.get("y")), True)
+        if fp is not None and drop and drop.get("locator"):
+            fp["to"] = drop["locator"]
+        return fp
 
     def _frames(self) -> list[Any]:
         """The page's frames, top first; embedded apps settle and are read like the page."""

@@ -113,6 +113,10 @@ class StepCode:
             pending_type = None
             self._action(record, action, target, kind)
         self._flush(pending_type)
+        # A click that only put the focus in a field the next line fills: fill focuses.
+        self.lines = [line for n, line in enumerate(self.lines) if not (
+            line.endswith(".click()") and n + 1 < len(self.lines)
+            and self.lines[n + 1].startswith(line.removesuffix("click()") + "fill("))]
         return self
 
     def _flush(self, typed: tuple[str, str] | None) -> None:
@@ -187,6 +191,8 @@ class StepCode:
             self.lines.append(f"{loc}.click({', '.join(['click_count=3', *options])})")
         elif kind == "move":
             self.lines.append(f"{loc}.hover()")
+        elif kind == "drag" and target.get("to") and not options:
+            self.lines.append(f"{loc}.drag_to(page.{target['to']})")
         else:
             self._at_point(action, kind, record)
 
@@ -270,9 +276,12 @@ class StepCode:
             out = out or [f"expect({loc}).to_be_visible()"]
         elif _PICTURE.match(line):
             out.append(f"expect({loc}).to_be_visible()")
-        elif pick["locator"].startswith(f"get_by_text({q(text)}") or pick["locator"] in (
-                f"get_by_role({q(r)}, name={q(text)})" for r in ("heading", "link", "button")):
-            out.append(f"expect({loc}).to_be_visible()")  # the locator already names the text
+        elif pick["locator"].startswith((f"get_by_text({q(text)}", *(
+                f"get_by_role({q(r)}, name={q(text)}" for r in ("heading", "link", "button")))):
+            looks = [look for look in pick.get("looks") or [] if not _browser_default(look)]
+            if not any(look["locator"] == pick["locator"] for look in looks):
+                # the locator names the text; a look asserted on it proves it there too
+                out.append(f"expect({loc}).to_be_visible()")
         else:
             out.append(f"expect({loc}).to_contain_text({self.pattern_or_text(text)})")
             if "disabled" in (line.rsplit(" {", 1)[-1] if " {" in line else ""):

@@ -35,9 +35,9 @@ class ExportError(Exception):
 
 def header(source: str, command: str, needs: Needs, left_out: Sequence[str] = ()
            ) -> list[str]:
-    lines = [f"# Exported by pytest-cua from {source}: plain pytest-playwright, no model and",
-             "# no pytest-cua plugin at run time. To regenerate it, replay the recording:",
-             f"#   {command}"]
+    lines = [f"# Exported by pytest-cua from {source}:",
+             "# plain pytest-playwright, no model and no pytest-cua plugin at run time.",
+             "# To regenerate it, replay the recording:", f"#   {command}"]
     if needs.env:
         lines.append(f"# Secrets come from the environment: {', '.join(sorted(needs.env))}.")
     lines += [f"# Left out: {why}." for why in left_out]

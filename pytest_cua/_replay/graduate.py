@@ -76,12 +76,16 @@ def chosen(step: Any, likeness: Likeness) -> list[dict[str, str]]:
     lines, paths = after.shown_at(volatile)
     likeness = likeness.for_step(step.instruction)
     if step.kind == "act":
-        was = before.shown(volatile) if before is not None else []
+        was, was_at = before.shown_at(volatile) if before is not None else ([], [])
         gone, new, _ = likeness.unmatched(was, lines)
         picks = [{"role": "appeared", "line": lines[j], "path": paths[j]} for j in new]
         still = {split_look(line)[0] for line in lines}
+        # What went away from an element that now shows something else is proven by what
+        # appeared there ("1 errand left" for "0 errands left"): asserted once.
+        renewed = {paths[j] for j in new}
         picks += [{"role": "gone", "line": was[i], "path": ""} for i in gone
-                  if split_look(was[i])[0] not in still and not was[i].startswith("[")]
+                  if split_look(was[i])[0] not in still and not was[i].startswith("[")
+                  and was_at[i] not in renewed]
         return picks[:LIMIT]
     if step.kind == "ask":
         answer = (step.answer or "").strip().lower()

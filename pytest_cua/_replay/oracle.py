@@ -389,7 +389,7 @@ class Replayer:
         if not problem and self.computer.locators and record.target:
             now = yield from self.computer.targeting(action, scale)  # named as Playwright would
             record.target = {**record.target, **{k: v for k, v in (now or {}).items() if k in (
-                "locator", "weak", "checked", "input")}}
+                "locator", "weak", "checked", "input", "to")}}
         if not problem:
             self.replaying, self._dialog_problem = entry, ""
             try:
