@@ -47,19 +47,19 @@ _OWN = __name__.split(".")[0] + "."
 
 def call_site() -> tuple[str, int, int] | None:
     """Where the test made the step: the first frame outside pytest-cua (file, line, and
-    column where Python knows it), so an export can put the step's code in its place."""
+    column; -1 where Python does not say, before 3.11), so an export can put the step's
+    code in its place."""
     frame = sys._getframe(1)
     while frame is not None and (frame.f_globals.get("__name__") or "").startswith(_OWN):
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         return None
-    column = 0
     positions = getattr(frame.f_code, "co_positions", None)
     if positions is not None:
         found = list(positions())[frame.f_lasti // 2]
         if found[0] is not None and found[2] is not None:
             return frame.f_code.co_filename, found[0], found[2]
-    return frame.f_code.co_filename, frame.f_lineno, column
+    return frame.f_code.co_filename, frame.f_lineno, -1
 
 
 class StepObserver(Protocol):

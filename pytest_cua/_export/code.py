@@ -21,7 +21,6 @@ from .._replay.graduate import address_line, split_look
 from .._replay.likeness import dynamic_pattern, escape
 
 DROPPED = frozenset({"scroll", "wait", "screenshot", "cursor_position", "zoom"})
-MODIFIERS = {"Control", "Alt", "Shift", "Meta", "AltGraph"}
 _SECRET = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _CONTROL = re.compile(r'^\[(checkbox|radio|input|textarea|select|password|file|field) (.*?): '
                       r'(.*)\](?: \{.*\})?$')
@@ -54,6 +53,7 @@ def q(text: str) -> str:
 
 
 def comment(text: str, prefix: str = "") -> list[str]:
+    """The step's own words, a comment line for each of their lines."""
     return [f"# {prefix}{line}".rstrip() for line in text.strip().splitlines() or [""]]
 
 

@@ -26,7 +26,11 @@ from .formatting import formatted
 from .fragments import TestRun
 
 CUA_FIXTURES = frozenset({"cua_agent", "cua_secrets", "cua_files", "cua_settings", "cua_client"})
-STEP_METHODS = frozenset({"act", "check", "ask"})
+
+
+# How a step is made: `cua_agent(...)`, `agent.act/check/ask(...)`.
+_STEP_CALL = m.Call(func=m.Name() | m.Attribute(attr=m.Name("act") | m.Name("check")
+                                                | m.Name("ask")))
 
 
 class ExportError(Exception):
@@ -35,6 +39,8 @@ class ExportError(Exception):
 
 def header(source: str, command: str, needs: Needs, left_out: Sequence[str] = ()
            ) -> list[str]:
+    """Where the file came from, how to make it again, what it reads from the environment
+    and which tests it leaves out."""
     lines = [f"# Exported by pytest-cua from {source}:",
              "# plain pytest-playwright, no model and no pytest-cua plugin at run time.",
              "# To regenerate it, replay the recording:", f"#   {command}"]
@@ -45,6 +51,7 @@ def header(source: str, command: str, needs: Needs, left_out: Sequence[str] = ()
 
 
 def viewport_fixture(viewport: tuple[int, int]) -> str:
+    """The recorded viewport, on top of whatever the project's own fixture gives."""
     return ("\n\n@pytest.fixture\n"
             "def browser_context_args(browser_context_args):\n"
             '    """The viewport the steps were recorded at, on top of the project\'s own '
@@ -77,6 +84,7 @@ class _Rewrite(cst.CSTTransformer):
         self.used: set[tuple[int, int]] = set()
         self.problems: list[str] = []
         self.removed: list[str] = []  # tests left out of the export, and why
+        self.needs_page_type = False  # a test got a `page: Page` parameter
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.classes.append(node.name.value)
@@ -112,6 +120,8 @@ class _Rewrite(cst.CSTTransformer):
         for call in m.findall(original, m.Call()):
             start = self.get_metadata(PositionProvider, call).start
             step = sites.get((start.line, start.column))
+            if step is None and m.matches(call, _STEP_CALL):  # a line, no column (Python 3.10)
+                step = sites.get((start.line, -1))
             if step is not None and isinstance(call, cst.Call):
                 calls.append((call, step))
         if not calls:
@@ -184,8 +194,6 @@ class _Rewrite(cst.CSTTransformer):
             | m.Attribute(value=m.Attribute(attr=m.Name("mark")), attr=m.Name("cua")))]
         return updated.with_changes(params=updated.params.with_changes(params=params),
                                     decorators=decorators)
-
-    needs_page_type = False
 
 
 def _value(code: StepCode) -> str:
@@ -272,6 +280,8 @@ def generated(run: TestRun, needs: Needs, base_url: str | None) -> str:
                 body.append(f"assert re.search({q(expect[1:-1])}, {_value(code)})")
             elif expect:
                 body.append(f"assert {_value(code)}.strip() == {q(expect.strip())}")
+            elif code.value and code.value.startswith("page."):
+                body.append(code.value)  # the answer is read: its element must be there
     name = re.sub(r"\W+", "_", run.function).strip("_") or "exported"
     name = name if name.startswith("test") else f"test_{name}"
     indented = "\n".join(f"    {line}" for line in body)
