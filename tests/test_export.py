@@ -311,3 +311,47 @@ def test_actions_are_written_as_a_person_would():
         'expect(page).to_have_url(re.compile("/done#top$"))',
     ]
     assert needs.os and needs.re and needs.env == {"TOKEN"}
+
+
+def test_a_select_ends_on_its_option_and_an_autocomplete_gets_keys():
+    from pytest_cua._export.code import Needs, step_code
+
+    size = 'get_by_label("Size")'
+    city = 'get_by_role("combobox", name="City")'
+    step = {"kind": "act", "instruction": "Pick size L and the city Paris", "exported": {
+        "asserts": [{"role": "appeared", "line": '[select Size: "L"]', "path": "/body/select[1]",
+                     "locator": size, "text": "", "looks": []}]},
+        "actions": [
+        {"action": {"type": "click", "x": 1, "y": 1},
+         "target": {"tag": "select", "locator": size}},
+        {"action": {"type": "keypress", "keys": ["DOWN"]},
+         "target": {"tag": "select", "locator": size}},
+        {"action": {"type": "keypress", "keys": ["ENTER"]},
+         "target": {"tag": "select", "locator": size}},
+        {"action": {"type": "type", "text": "Par"},
+         "target": {"tag": "input", "role": "combobox", "locator": city}},
+    ]}
+    assert step_code(step, Needs()).lines == [
+        "# act: Pick size L and the city Paris",
+        'page.get_by_label("Size").select_option("L")',
+        'page.get_by_role("combobox", name="City").press_sequentially("Par")',
+        'expect(page.get_by_label("Size")).to_have_value("L")',
+    ]
+
+
+def test_an_older_playwright_is_said_and_still_exports(tasks):
+    """Without Locator.normalize() (Playwright before 1.59) locators come from the
+    fingerprint, marked weak, and the run says why; the export still passes."""
+    write_app(tasks, "top")
+    conftest = tasks.path / "conftest.py"
+    conftest.write_text(conftest.read_text() + "\nfrom playwright.sync_api import Locator\n"
+                        "del Locator.normalize  # as Playwright before 1.59\n")
+    result = record(tasks)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*this Playwright has no Locator.normalize()*"])
+    exported = (tasks.path / "exported/test_tasks.py").read_text()
+    assert "# weak locator: built from the fingerprint" in exported
+    assert squashed('get_by_role("checkbox", name="done", exact=True).check()') in \
+        squashed(exported)
+    conftest.write_text(conftest.read_text().replace("del Locator.normalize", "pass"))
+    plain(tasks, "exported/test_tasks.py").assert_outcomes(passed=1)

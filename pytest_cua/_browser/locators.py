@@ -151,6 +151,10 @@ def lines(main_frame: Any, wanted: Sequence[tuple[str, Sequence[str]]],
             if pick_id not in codes:
                 codes[pick_id] = yield from _normalized(frame, pick_id)
         yield partial(frame.evaluate, UNMARK_JS)
+        if codes[seen["id"]] is None and seen["text"] and not hops:  # no generator: its text
+            codes[seen["id"]] = fallback({"text": seen["text"]})
+            codes.update({look["id"]: codes[seen["id"]] for look in seen["looks"]
+                          if look["id"] == seen["id"]})
         if codes[seen["id"]] is None:
             out.append(None)
             continue

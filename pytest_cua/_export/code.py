@@ -97,17 +97,29 @@ class StepCode:
 
     # -- actions -------------------------------------------------------------------------
     def actions(self) -> StepCode:
-        pending_type: tuple[str, str] | None = None  # (locator code, text) typed so far
+        pending_type: tuple[str, str, bool] | None = None  # (locator, text, keys matter)
+        chosen = self._selected()
         for record in self.step.get("actions") or []:
             action, target = record["action"], record.get("target") or {}
             kind = action.get("type")
+            if target.get("locator") in chosen:  # a <select>: the option it ended on
+                self._flush(pending_type)
+                pending_type = None
+                value = chosen[target["locator"]]
+                if value is not None:  # written once; its other clicks and keys are in it
+                    self.lines.append(f"{self._loc(target)}.select_option({q(value)})")
+                    chosen[target["locator"]] = None
+                continue
             if kind == "type" and self._fillable(target):
                 loc = self._loc(target)
                 if pending_type and pending_type[0] == loc:
-                    pending_type = (loc, pending_type[1] + str(action.get("text", "")))
+                    pending_type = (loc, pending_type[1] + str(action.get("text", "")),
+                                    pending_type[2])
                 else:
                     self._flush(pending_type)
-                    pending_type = (loc, str(action.get("text", "")))
+                    # an autocomplete reacts to each key: type it as keys, not all at once
+                    pending_type = (loc, str(action.get("text", "")),
+                                    target.get("role") == "combobox")
                 continue
             self._flush(pending_type)
             pending_type = None
@@ -119,9 +131,23 @@ class StepCode:
             and self.lines[n + 1].startswith(line.removesuffix("click()") + "fill("))]
         return self
 
-    def _flush(self, typed: tuple[str, str] | None) -> None:
+    def _selected(self) -> dict[str, str | None]:
+        """The <select> elements the step acted on, by locator, and the option each shows
+        when the step ended (the line of its new value)."""
+        out: dict[str, str | None] = {}
+        for pick in (self.step.get("exported") or {}).get("asserts") or []:
+            control = _CONTROL.match(split_frames(pick["line"])[1])
+            if control and control.group(1) == "select" and pick.get("locator") and \
+                    control.group(3).startswith('"'):
+                out[pick["locator"]] = json.loads(control.group(3))
+        acted = {(r.get("target") or {}).get("locator") for r in self.step.get("actions") or []
+                 if (r.get("target") or {}).get("tag") == "select"}
+        return {loc: value for loc, value in out.items() if loc in acted}
+
+    def _flush(self, typed: tuple[str, str, bool] | None) -> None:
         if typed:
-            self.lines.append(f"{typed[0]}.fill({self.text(typed[1])})")
+            how = "press_sequentially" if typed[2] else "fill"
+            self.lines.append(f"{typed[0]}.{how}({self.text(typed[1])})")
 
     @staticmethod
     def _fillable(target: dict) -> bool:
@@ -254,7 +280,7 @@ class StepCode:
                 return []
             return [f"expect(page.get_by_text({q(text)}, exact=True)).to_have_count(0)"]
         if pick.get("missing") or not pick.get("locator"):
-            return [f"# not asserted, its element was not found again: {line}"]
+            return [f"# not asserted, no locator names its element: {line}"]
         loc = "page." + pick["locator"]
         out = []
         control = _CONTROL.match(line)

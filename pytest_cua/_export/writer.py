@@ -87,6 +87,11 @@ def export(folder: Path, rootpath: Path, runs: list[TestRun], command: str,
         if run.steps:
             by_module[run.path].append(run)
     said = []
+    if any("normalize" in str((a.get("target") or {}).get("weak", ""))
+           for r in runs for s in r.steps for a in s["actions"]):
+        said.append("this Playwright has no Locator.normalize() (1.59 and later): locators "
+                    "were built from role and name, or text, and are marked weak; upgrade "
+                    "playwright for the locators its codegen picks")
     for path, module_runs in sorted(by_module.items()):
         try:
             name, text = export_module(rootpath, path, module_runs, command, base_url)
