@@ -75,6 +75,7 @@ class Settings:
     replay_dates: str = "kind"  # dates and times in evidence: by kind, or exact (likeness)
     requests_per_minute: float = 0.0  # the provider's quota, shared by every worker (0: learn)
     tokens_per_minute: float = 0.0
+    quota_store: str | None = None  # redis://host:port/db: the quota shared across machines
     max_cost: float = 0.0  # US dollars the run may spend on model turns (0: no limit)
     prices: tuple[str, ...] = ()  # MODEL=INPUT,CACHED,OUTPUT lines over the built-in prices
     model_family: str = "auto"  # openai-compatible: the open-weight model's family
@@ -161,6 +162,14 @@ def _token(value: Any) -> str:
     text = str(value).strip().lower()
     if not text:
         raise ValueError("expected a name")
+    return text
+
+
+def _redis_url(value: Any) -> str:
+    """A Redis URL, as redis-py reads it (redis://, rediss:// or unix://)."""
+    text = _text(value)
+    if not text.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("expected a Redis URL such as redis://localhost:6379/0")
     return text
 
 
@@ -344,6 +353,9 @@ SPECS: tuple[Spec, ...] = (
          "cua_tokens_per_minute", "CUA_TOKENS_PER_MINUTE",
          help=("the provider's token quota (per endpoint and model), shared by every xdist "
                "worker")),
+    Spec("quota_store", _redis_url, "--cua-quota-store", "cua_quota_store", "CUA_QUOTA_STORE",
+         help=("where every worker and CI runner shares the provider quota: "
+               "redis://host:port/db (default: a file, for the workers of one machine)")),
     Spec("max_cost", _rate("an amount of US dollars"), "--cua-max-cost", "cua_max_cost",
          "CUA_MAX_COST",
          help="US dollars the run may spend on model turns, shared by every xdist worker"),

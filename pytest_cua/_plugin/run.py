@@ -7,6 +7,7 @@ Under xdist the controller makes the folder and hands it to each worker
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -17,8 +18,10 @@ from typing import Any
 import pytest
 
 from .._providers import registry
+from .._run import redis_store
 from .._run.budget import Budget
 from .._run.quota import Quota
+from .._run.store import Store
 from ..settings import Settings
 from .options import session_settings
 
@@ -37,6 +40,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[CLIENTS_KEY] = {}
     config.stash[QUOTAS_KEY] = {}
     settings = session_settings(config)
+    if settings.quota_store and workerinput is None:  # checked once, where the run starts
+        try:
+            redis_store.check(settings.quota_store)
+        except (ValueError, ImportError) as exc:
+            raise pytest.UsageError(str(exc)) from None
     if settings.max_turns_total or settings.max_cost:
         config.stash[BUDGET_KEY] = Budget(config.stash[FOLDER_KEY] / "budget.json",
                                           settings.max_turns_total, settings.max_cost)
@@ -84,7 +92,24 @@ def quota_for(config: pytest.Config, settings: Settings) -> Quota:
     quotas = config.stash[QUOTAS_KEY]
     if key not in quotas:
         digest = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
-        quotas[key] = Quota(config.stash[FOLDER_KEY] / f"quota-{digest}.json",
-                            requests_per_minute=settings.requests_per_minute,
-                            tokens_per_minute=settings.tokens_per_minute)
+        folder = config.stash[FOLDER_KEY]
+        path = folder / f"quota-{digest}.json"
+        shared = None
+        if settings.quota_store:  # every runner's workers, through Redis
+            shared = redis_store.RedisStore(settings.quota_store, digest, Store(path), folder)
+            (folder / f"quota-{digest}.redis").write_text(settings.quota_store)
+        quotas[key] = Quota(path, requests_per_minute=settings.requests_per_minute,
+                            tokens_per_minute=settings.tokens_per_minute, shared=shared)
     return quotas[key]
+
+
+def shared_quotas(config: pytest.Config) -> dict[str, dict[str, Any]]:
+    """The states of the run's quotas kept on Redis, by name (for the summary)."""
+    folder = config.stash.get(FOLDER_KEY, None)
+    found: dict[str, dict[str, Any]] = {}
+    for marker in sorted(folder.glob("quota-*.redis")) if folder else ():
+        name = marker.stem.removeprefix("quota-")
+        with contextlib.suppress(Exception):
+            found[name] = redis_store.RedisStore(
+                marker.read_text(), name, Store(None)).state()
+    return found

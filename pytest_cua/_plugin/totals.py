@@ -29,6 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
     totals = SessionTotals(artifacts.trail_folder(config, trails) if trails else None,
                            settings, getattr(config.option, "allure_report_dir", None))
     totals.run_folder = run.folder(config)
+    totals.config = config
     config.pluginmanager.register(totals, "cua_session_totals")
 
 
@@ -46,6 +47,7 @@ class SessionTotals:
         self.rows: list[dict] = []  # every test with CUA steps, for the summary
         self.index: Path | None = None
         self.run_folder: Path | None = None  # the quotas' shared state
+        self.config: pytest.Config | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props: dict[str, Any] = dict(p for p in report.user_properties
@@ -82,7 +84,8 @@ class SessionTotals:
             return
         terminalreporter.write_sep("-", "pytest-cua")
         terminalreporter.write_line(trail_index.say_totals(trail_index.totals(self.rows)))
-        for line in quota.run_lines(self.run_folder) if self.run_folder else ():
+        shared = run.shared_quotas(self.config) if self.config is not None else {}
+        for line in quota.run_lines(self.run_folder, shared) if self.run_folder else ():
             terminalreporter.write_line(line)
         t = self.cassettes
         if t["cassettes"]:

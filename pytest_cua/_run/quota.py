@@ -67,12 +67,15 @@ class Quota:
     quota, or a run without xdist that has no folder)."""
 
     def __init__(self, path: Path | None = None, *, requests_per_minute: float = 0.0,
-                 tokens_per_minute: float = 0.0, clock: Callable[[], float] = time.time) -> None:
+                 tokens_per_minute: float = 0.0, clock: Callable[[], float] | None = None,
+                 shared: Any = None) -> None:
         self.path = path
         self.requests_per_minute = requests_per_minute
         self.tokens_per_minute = tokens_per_minute
-        self.clock = clock
-        self._store = store.Store(path)
+        # `shared`: another store with the same `open` and `now` (Redis, across machines),
+        # whose clock is then the quota's: the time of the store, not of each runner.
+        self._store = shared if shared is not None else store.Store(path)
+        self.clock = clock or self._store.now
 
     def state(self) -> dict[str, Any]:
         """A copy of the shared state, for reports and tests."""
@@ -251,11 +254,15 @@ def requesting(send: Callable[[], Any], sleep: Callable[[float], Any], quota: Qu
         raise error
 
 
-def run_lines(folder: Path) -> list[str]:
-    """What the run's quotas did, for the terminal: refusals and the pace they taught."""
+def run_lines(folder: Path, shared: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """What the run's quotas did, for the terminal: refusals and the pace they taught.
+    `shared`: the states of quotas kept elsewhere (Redis), by name."""
     lines = []
-    for path in sorted(folder.glob("quota-*.json")):
-        state = store.read(path)
+    lost = folder / "quota-store-lost.txt"
+    if lost.is_file():
+        lines.append(lost.read_text(encoding="utf-8"))
+    states = [store.read(path) for path in sorted(folder.glob("quota-*.json"))]
+    for state in [*states, *(shared or {}).values()]:
         refused, learned = int(state.get("refused", 0)), float(state.get("found", 0.0))
         if refused:
             lines.append(

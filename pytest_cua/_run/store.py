@@ -4,7 +4,8 @@ and files written whole (`write_atomic`) for readers that may look at any moment
 xdist workers are processes on one machine, so a file lock is the simplest exact shared
 counter: the controller (or a plain run) creates the run's folder and hands its path to
 the workers (`pytest_configure_node`); every read-modify-write holds the file's lock.
-Across machines nothing is shared: each shard has its own folder.
+Across machines a file shares nothing (each shard has its own folder): the quota's state
+goes to Redis there (`redis_store`), behind the same `open` and `now`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,11 @@ class Store:
         self.path = path
         self._memory: dict[str, Any] = {}
         self._lock = threading.Lock()
+
+    @staticmethod
+    def now() -> float:
+        """The time a change is made at: this machine's (one machine, one clock)."""
+        return time.time()
 
     @contextlib.contextmanager
     def open(self) -> Iterator[dict[str, Any]]:
