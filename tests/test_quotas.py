@@ -89,6 +89,19 @@ def test_tokens_per_minute_hold_the_next_start_until_the_tokens_fit():
     assert pace.reserve().wait == pytest.approx(5.0 * quota.MARGIN)
 
 
+def test_tokens_are_reserved_as_a_request_starts_and_reconciled_with_its_reply():
+    clock = Clock()
+    pace = quota.Quota(tokens_per_minute=60_000, clock=clock)
+    first = pace.reserve(tokens=5_000)  # expected: 5 s worth of tokens
+    assert first.tokens == 5_000
+    assert pace.reserve(tokens=0).wait == pytest.approx(5.0 * quota.MARGIN)  # before it ends
+    pace.used(3_000, reserved=5_000)  # it used fewer: 2 s worth given back
+    assert pace.reserve().wait == pytest.approx(3.0 * quota.MARGIN)
+    refused = pace.reserve(tokens=4_000)
+    pace.refused(refused, CuaProviderError("429", kind="rate", retry_after=0.0))
+    assert pace.reserve().wait == pytest.approx(3.0 * quota.MARGIN)  # a refusal spent none
+
+
 def test_a_request_that_leaves_late_pushes_the_next_one_back_at_the_socket():
     clock = Clock()
     pace = quota.Quota(requests_per_minute=120, clock=clock)

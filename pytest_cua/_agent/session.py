@@ -121,6 +121,7 @@ class AgentCore:
         self.last_shot: Shot | None = None  # what the model saw before the running action
         self.current: StepResult | None = None  # the step running now
         self._acting_on: Any = None  # the page the running action started on
+        self._last_tokens = self._reserved = 0  # a turn's tokens; reserved for the next
         self.trace_steps = False  # each step a group in Playwright's trace (--tracing)
         # What an action touched is named as Playwright would for cassettes and exports.
         self.computer.locators = bool(settings.export) or self._recording
@@ -358,8 +359,12 @@ class AgentCore:
         if not self._warm:
             self.dialect.warm(self.client)
             self._warm = True
+        # Its tokens are expected to be about the last turn's (the conversation grows
+        # slowly): reserved as it starts, reconciled with the reply's usage.
+        self._reserved = self._last_tokens
         return requesting(lambda: self.dialect.send(self.client, request), self._sleep,
-                          self.quota, self.settings.timeout, self.dialect.fault)
+                          self.quota, self.settings.timeout, self.dialect.fault,
+                          self._reserved)
 
     def _secret_typing(self, action: dict) -> tuple[dict, bool]:
         """The action to run, with secret placeholders revealed, and whether it holds one."""
@@ -434,7 +439,8 @@ class AgentCore:
         turn.messages = list(model_turn.messages)
         turn.input_tokens, turn.output_tokens = model_turn.input_tokens, model_turn.output_tokens
         turn.cached_tokens = model_turn.cached_tokens
-        self.quota.used(turn.input_tokens + turn.output_tokens)
+        self._last_tokens = turn.input_tokens + turn.output_tokens
+        self.quota.used(self._last_tokens, self._reserved)
         if self.price is not None:
             turn.cost_usd = self.price.cost(turn.input_tokens, turn.cached_tokens,
                                             turn.output_tokens)

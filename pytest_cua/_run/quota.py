@@ -58,6 +58,7 @@ class Ticket:
     slot: float
     wait: float
     generation: int
+    tokens: int = 0  # reserved for it before it left (an estimate), reconciled by `used`
 
 
 class Quota:
@@ -88,8 +89,16 @@ class Quota:
         rates = [r for r in (self.requests_per_minute / 60, state.get("learned", 0.0)) if r]
         return MARGIN / min(rates) if rates else 0.0
 
-    def reserve(self) -> Ticket:
-        """Take the next free request start (now, or after a hold and the pace)."""
+    def _token_seconds(self, state: dict[str, Any], tokens: float) -> float:
+        """How long `tokens` keep the per-minute token rate busy (0 without one)."""
+        per_minute = min((r for r in (self.tokens_per_minute, state.get("tokens_limit", 0.0))
+                          if r), default=0.0)
+        return tokens * 60 * MARGIN / per_minute if per_minute else 0.0
+
+    def reserve(self, tokens: int = 0) -> Ticket:
+        """Take the next free request start (now, or after a hold and the pace), and
+        reserve the `tokens` it is expected to use, so that concurrent starts (on every
+        worker and runner) do not all spend the same tokens."""
         with self._store.open() as state:
             now = self.clock()
             if state.get("learned") and now - state.get("probed", now) >= PROBE_AFTER:
@@ -103,7 +112,11 @@ class Quota:
             starts = [t for t in state.get("starts", []) if t > now - KEEP]
             state["starts"] = [*starts, slot]
             state.setdefault("first", slot)
-            return Ticket(slot, slot - now, int(state.get("generation", 0)))
+            busy = self._token_seconds(state, tokens)
+            if busy:
+                state["tokens_free"] = max(state.get("tokens_free", 0.0), slot) + busy
+            return Ticket(slot, slot - now, int(state.get("generation", 0)),
+                          tokens if busy else 0)
 
     def sending(self, woke: bool = False) -> float:
         """Seconds the request whose bytes are about to go must still wait (the socket hook
@@ -149,6 +162,9 @@ class Quota:
         with self._store.open() as state:
             now = self.clock()
             _forget(state, ticket.slot)
+            if ticket.tokens:  # not admitted: its tokens were not spent
+                state["tokens_free"] = state.get("tokens_free", 0.0) - \
+                    self._token_seconds(state, ticket.tokens)
             state["refused"] = int(state.get("refused", 0)) + 1
             state["generation"] = int(state.get("generation", 0)) + 1
             wait = error.retry_after if error.retry_after is not None else HOLD_WITHOUT_HEADER
@@ -168,16 +184,15 @@ class Quota:
             if error.limits.get("tokens_per_minute"):
                 state["tokens_limit"] = error.limits["tokens_per_minute"]
 
-    def used(self, tokens: int) -> None:
-        """Charge a reply's tokens against the per-minute token rate, when there is one."""
+    def used(self, tokens: int, reserved: int = 0) -> None:
+        """Charge a reply's tokens against the per-minute token rate, when there is one,
+        less what was `reserved` for the request before it left (its estimate)."""
         with self._store.open() as state:
-            per_minute = min(r for r in (self.tokens_per_minute,
-                                         state.get("tokens_limit", 0.0), float("inf")) if r)
-            if per_minute == float("inf") or tokens <= 0:
+            busy = self._token_seconds(state, tokens - reserved)
+            if not busy:
                 return
-            now = self.clock()
-            state["tokens_free"] = max(state.get("tokens_free", 0.0), now) + \
-                tokens * 60 * MARGIN / per_minute
+            free = state.get("tokens_free", 0.0)
+            state["tokens_free"] = (max(free, self.clock()) if busy > 0 else free) + busy
 
 
 def _forget(state: dict[str, Any], slot: float) -> None:
@@ -204,12 +219,13 @@ def _rate_admitted(state: dict[str, Any], refused: float, limits: dict[str, floa
 
 # ----------------------------------------------------------------- the retry policy
 def requesting(send: Callable[[], Any], sleep: Callable[[float], Any], quota: Quota | None,
-               timeout: float, fault: Callable[[BaseException], BaseException] = lambda e: e
-               ) -> drive.Probe[Any]:
+               timeout: float, fault: Callable[[BaseException], BaseException] = lambda e: e,
+               tokens: int = 0) -> drive.Probe[Any]:
     """Send one model request under the quota, retrying as the fault allows.
 
     Yields calls for `drive.run`/`arun`: `sleep(seconds)` (time.sleep or asyncio.sleep)
     and `send()` (the dialect's send of this request, with a sync or an async client).
+    `tokens`, the request's expected use, is reserved with its start (see `Quota.used`).
     What a send raises is read by `fault` (the dialect's: an SDK error becomes a
     CuaProviderError). Returns the response; raises the CuaProviderError that ends the
     retries, saying why."""
@@ -218,7 +234,7 @@ def requesting(send: Callable[[], Any], sleep: Callable[[float], Any], quota: Qu
     started = time.monotonic()
     refusals = transient = 0
     while True:
-        ticket = quota.reserve()
+        ticket = quota.reserve(tokens)
         if ticket.wait > 0:
             yield partial(sleep, ticket.wait)
         if not quota.still_valid(ticket):
