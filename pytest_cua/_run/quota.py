@@ -19,7 +19,8 @@ every client we build): a late one pushes the next one back instead of crowding 
 margin only has to cover the jitter after that (the network, the service's clock). A
 learned pace is an estimate from below (a request that left late was counted by the
 service in a later second than its slot), so it is raised by PROBE every PROBE_AFTER
-seconds without a refusal: the next refusal lowers it again. Tokens are charged when a
+seconds without a refusal: the next refusal lowers it again, and doubles the time before
+the next probe (up to PROBE_MAX), so a pace found stays found. Tokens are charged when a
 reply says how many were used; the next start waits until the tokens spent so far fit the
 per-minute rate.
 
@@ -48,7 +49,8 @@ WINDOWS = (1.0, 2.0, 5.0)  # seconds of admitted starts a refusal learns the rat
 KEEP = 60.0  # seconds of request starts kept to learn a rate from
 FIRST_BACKOFF, MAX_BACKOFF = 0.5, 8.0  # transient faults, as the vendors' SDKs wait
 HOLD_WITHOUT_HEADER = 1.0  # a 429 that did not say how long to wait
-PROBE, PROBE_AFTER = 1.1, 2.0  # a learned pace grows 10% after 2 s with no refusal
+PROBE, PROBE_AFTER = 1.1, 2.0  # a learned pace grows 10% after 2 s with no refusal ...
+PROBE_MAX = 32.0  # ... and each refusal it runs into doubles that wait, up to this
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ class Quota:
         worker and runner) do not all spend the same tokens."""
         with self._store.open() as state:
             now = self.clock()
-            if state.get("learned") and now - state.get("probed", now) >= PROBE_AFTER:
+            if state.get("learned") and now - state.get("probed", now) >= state.get(
+                    "probe_every", PROBE_AFTER):
                 state["learned"] *= PROBE  # no refusal for a while: try a little faster
                 state["probed"] = now
             slot = max(now, state.get("hold", 0.0), state.get("tokens_free", 0.0))
@@ -174,10 +177,16 @@ class Quota:
                 return  # a declared quota is trusted: this was jitter, or another client
             learned = _rate_admitted(state, ticket.slot, error.limits)
             old = state.get("learned", 0.0)
+            same_burst = ticket.slot <= state.get("last_refusal", 0.0)
+            if old and not same_burst:
+                # Refused at a learned pace: the last probe went past the quota. Probe less
+                # often from now on, so the pace stays near what the service admits
+                # instead of crossing it every few seconds.
+                state["probe_every"] = min(state.get("probe_every", PROBE_AFTER) * 2,
+                                           PROBE_MAX)
             if old and learned >= old:
                 # Sent before the last refusal was known: the same burst, already counted.
                 # Sent at the learned pace and still refused: the pace is too fast.
-                same_burst = ticket.slot <= state.get("last_refusal", 0.0)
                 learned = old if same_burst else old * 0.9
             state["learned"] = state["found"] = learned  # found: as a refusal left it
             state["last_refusal"] = state["probed"] = now
