@@ -105,10 +105,10 @@ def main() -> None:
         (folder / "test_live.py").write_text(SUITE)
         (folder / "bench_limit.py").write_text(BENCH_LIMIT)
         # This tree's fake rate limit as plain modules, for a tree that has none.
-        (folder / "bench_shared.py").write_text((ROOT / "pytest_cua" / "shared.py").read_text())
+        (folder / "bench_store.py").write_text((ROOT / "pytest_cua/_run/store.py").read_text())
         (folder / "pytest_cua_bench_quota.py").write_text(
             (ROOT / "pytest_cua" / "testing" / "quota.py").read_text().replace(
-                "from .. import shared as shared_state", "import bench_shared as shared_state"))
+                "from .._run import store", "import bench_store as store"))
         env = {**base_env, "PYTHONPATH": str(folder)}
         other = os.environ.get("BENCH_OTHER_TREE")
         if other:
