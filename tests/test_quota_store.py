@@ -166,7 +166,9 @@ def test_two_machines_share_one_quota_through_redis(redis_url, tmp_path, declare
     if declared:
         assert refused == 0, found
     else:
-        assert refused <= found["turns"] / 4, found  # bounded: the pace is learned once
+        # The first burst (one request per worker, before any pace is known), then at
+        # most one refusal per 10 turns while the pace is learned and probed.
+        assert refused <= 8 + found["turns"] // 10, found
     # The quota's floor is the wall time's; how close it comes is a benchmark figure
     # (benchmarks/README.md), on a machine that runs nothing else.
     assert found["wall"] >= found["floor"] * 0.95
