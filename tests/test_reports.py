@@ -200,3 +200,20 @@ def test_report_image_formats_keep_the_size(fmt, mime, pil_format):
     assert got_mime == mime
     with Image.open(io.BytesIO(data)) as img:
         assert img.format == pil_format and img.size == (320, 200)
+
+
+def test_trails_and_the_index_are_readable_by_other_users(tmp_path):
+    """A web server running as another user serves them, as it serves pytest-html's
+    report: written whole, with the mode a new file gets (0644 under umask 022)."""
+    import os
+    import stat
+
+    from pytest_cua._run.store import write_atomic
+
+    write_atomic(tmp_path / "trails" / "index.html", "<html></html>")
+    mask = os.umask(0)
+    os.umask(mask)
+    mode = stat.S_IMODE((tmp_path / "trails" / "index.html").stat().st_mode)
+    assert mode == 0o666 & ~mask  # not a temp file's 0600
+    if not mask & 0o004:
+        assert mode & stat.S_IROTH

@@ -15,9 +15,9 @@ import json
 from html import escape
 from typing import Any
 
-from .._browser import scripts
+from .._browser import fingerprint, scripts
 from .._core.pricing import dollars
-from ..trail import Outcome, StepResult, Trail, TurnRecord
+from ..trail import ActionRecord, Outcome, StepResult, Trail, TurnRecord
 from . import images
 
 SOURCES = {"live": "live", "replayed": "replayed", "healed": "healed",
@@ -74,9 +74,24 @@ def cost(record: TurnRecord | StepResult | Trail) -> str:
     return dollars(record.cost_usd)
 
 
+def named(record: ActionRecord) -> str:
+    """An action as a reader names it: with the element it touched where that is known
+    (a cassette records or replays it): `click (631, 386) on button "Remove"`."""
+    kind = record.action.get("type")
+    if not record.target or kind not in (*fingerprint.POINT_ACTIONS, *fingerprint.FOCUS_ACTIONS):
+        return record.description
+    label = fingerprint.label(record.target)
+    if label.startswith("the page itself"):
+        return record.description
+    cut = record.description.find(";")  # what the browser did comes after the element
+    if cut < 0:
+        return f"{record.description} on {label}"
+    return f"{record.description[:cut]} on {label}{record.description[cut:]}"
+
+
 def turn_summary(turn: TurnRecord) -> str:
     """What the model did in a turn, in one line."""
-    parts = [a.description for a in turn.actions]
+    parts = [named(a) for a in turn.actions]
     parts += [f"{c['name']}({c['arguments']})" for c in turn.function_calls]
     if not parts and turn.messages:
         parts.append("said: " + " ".join(turn.messages))
@@ -106,7 +121,7 @@ def _turn_data(turn: TurnRecord, fmt: str) -> dict[str, Any]:
         "n": turn.index + 1, "image": _data_url(image) if image else None,
         "width": turn.screenshot_size[0], "height": turn.screenshot_size[1],
         "marks": images.markers(actions), "points": images.points(actions),
-        "actions": [{"description": a.description, "action": a.action, "error": a.error}
+        "actions": [{"description": named(a), "action": a.action, "error": a.error}
                     for a in turn.actions],
         "calls": [f"{c['name']}({c['arguments']})" for c in turn.function_calls],
         "reasoning": list(turn.reasoning), "messages": list(turn.messages),

@@ -32,7 +32,7 @@ class AllureSteps:
     def turn_finished(self, step: StepResult, turn: TurnRecord) -> None:
         allure = self.allure
         picture = html_trail.marked_svg(turn, self.image_format)
-        titles = [a.description + (f" - failed: {a.error}" if a.error else "")
+        titles = [html_trail.named(a) + (f" - failed: {a.error}" if a.error else "")
                   for a in turn.actions] or [html_trail.turn_summary(turn)]
         for position, title in enumerate(titles):
             with allure.step(f"turn {turn.index + 1}: {title}"):
@@ -82,6 +82,8 @@ class TerminalLines:
         pass
 
     def turn_finished(self, step: StepResult, turn: TurnRecord) -> None:
+        if turn.replayed and not turn.actions and not turn.reasoning:
+            return  # a replayed check's turn: nothing was done, the step's line says enough
         source = " replayed" if step.replayed else ""
         self.write_line(
             f"    cua {step.kind} #{step.index + 1}{source} turn {turn.index + 1}: "

@@ -80,12 +80,25 @@ class Store:
                 yield self._memory
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_MODE = 0o666 & ~_umask()  # what open() gives a new file here (0644 under the usual umask)
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temp file and a rename: a reader, or a writer that crashed, never
-    leaves half a file, and concurrent writers of one path leave one whole version."""
+    leaves half a file, and concurrent writers of one path leave one whole version. The
+    file gets the mode any new file gets (a temp file's is 0600): a web server serving the
+    trails as another user can read them, as it reads pytest-html's report."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if hasattr(os, "fchmod"):  # not on Windows, where there are no such modes
+            os.fchmod(fd, _MODE)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
         os.replace(partial, path)
