@@ -99,7 +99,8 @@ EXPECTED = {
     "test_429_honours_retry_after": ("passed", None),
     "test_500_once_is_retried": ("passed", None),
     "test_500_persistent": ("error", "the model service answered HTTP 503"),
-    "test_connection_refused": ("error", "cannot reach the model service"),
+    "test_connection_refused": ("error", "cannot reach the model service at "
+                                "http://127.0.0.1:"),
     "test_read_timeout": ("error", "the model service timed out; raise --cua-timeout"),
     "test_incomplete_without_output": ("error", "returned no output (status 'incomplete'"),
     "test_malformed_json": ("error", "malformed response from the model service"),

@@ -24,7 +24,7 @@ from .._run.pacing import MAX_RETRIES, paced_http_client
 from ..errors import CuaConfigError, CuaProviderError
 from ..settings import Settings
 from .base import OMITTED, keep_newest_images
-from .faults import SdkFaults, provider_fault
+from .faults import SdkFaults, provider_fault, tried
 
 BETAS = {"computer_20250124": "computer-use-2025-01-24",
          "computer_20251124": "computer-use-2025-11-24"}
@@ -336,8 +336,8 @@ def provider_error(exc: BaseException) -> CuaProviderError:
     if isinstance(exc, anthropic.APITimeoutError):
         text = f"the model service timed out{suffix}; raise --cua-timeout or retry"
     elif isinstance(exc, anthropic.APIConnectionError):
-        text = (f"cannot reach the model service: {exc}{suffix}; check ANTHROPIC_BASE_URL and "
-                "the network")
+        text = (f"cannot reach the model service{tried(exc)}: {exc}{suffix}; check "
+                "ANTHROPIC_BASE_URL and the network")
     elif isinstance(exc, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
         text = f"the model service refused the credentials ({status}){suffix}; check the key"
     elif isinstance(exc, anthropic.RateLimitError):

@@ -76,6 +76,17 @@ SPENT_ADVICE = ("; the account's quota or credit is spent, which waiting does no
                 "is not retried: check the plan, billing or quota of the key")
 
 
+def tried(exc: BaseException) -> str:
+    """" at <address>" of the request an SDK error is about (no query: it may hold a key),
+    so a connection that failed names where it went; "" when the SDK does not say."""
+    url = getattr(getattr(exc, "request", None), "url", None)
+    host = getattr(url, "host", None)
+    if not host:
+        return ""
+    port = f":{url.port}" if getattr(url, "port", None) else ""  # type: ignore[union-attr]
+    return f" at {url.scheme}://{host}{port}{url.path}"  # type: ignore[union-attr]
+
+
 def provider_fault(text: str, exc: BaseException, *, status: int | None, headers: Any,
                    body: Any, request_id: str | None, transport: bool = False) -> Any:
     """The SDK's exception as a CuaProviderError that says how to retry it."""

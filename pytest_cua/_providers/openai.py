@@ -17,7 +17,7 @@ from .._run.pacing import MAX_RETRIES, paced_http_client
 from ..errors import CuaConfigError, CuaProviderError
 from ..settings import Settings
 from . import responses as protocol
-from .faults import SdkFaults, provider_fault
+from .faults import SdkFaults, provider_fault, tried
 
 AZURE_SCOPE = "https://cognitiveservices.azure.com/.default"
 DEFAULT_AZURE_API_VERSION = "2025-03-01-preview"
@@ -177,8 +177,8 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, openai.APITimeoutError):
         return f"the model service timed out{suffix}; raise --cua-timeout or retry"
     if isinstance(exc, openai.APIConnectionError):
-        return f"cannot reach the model service: {exc}{suffix}; check OPENAI_BASE_URL / " \
-               "AZURE_OPENAI_ENDPOINT and the network"
+        return f"cannot reach the model service{tried(exc)}: {exc}{suffix}; check " \
+               "OPENAI_BASE_URL / AZURE_OPENAI_ENDPOINT and the network"
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return f"the model service refused the credentials ({exc.status_code}){suffix}; " \
                "check the API key or Entra ID role"
