@@ -99,6 +99,9 @@ def test_two_shards_merge_into_one_result(suite, monkeypatch):
     assert allure.returncode == 0, allure.stderr
     results = [json.loads(p.read_text()) for p in (path / "allure").glob("*-result.json")]
     assert sorted(r["name"] for r in results) == names
+    for result in results:  # each test links to its trail, as JUnit does
+        assert [link["name"] for link in result["links"]] == ["CUA trail"]
+        assert result["links"][0]["url"].startswith("file://")
     attachments = [a["source"] for r in results for s in r["steps"] for a in s.get("attachments",
                                                                                    [])]
     attachments += [a["source"] for r in results for s in r["steps"]

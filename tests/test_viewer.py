@@ -193,12 +193,23 @@ def test_the_markdown_summary_puts_failures_first(run_suite):
     assert "`test_suite.py-test_fails-chromium.html#step-1-turn-2`" in text
     assert "<details><summary>1 other tests</summary>" in text
     # appended, as GitHub's $GITHUB_STEP_SUMMARY wants: a second run adds a second summary
-    pytester.runpytest_subprocess("--cua-summary=summary.md", "--cua-trail-dir=trails",
-                                  "--cua-trail-url=https://ci.example/run/7/trails/")
+    result = pytester.runpytest_subprocess(
+        "--cua-summary=summary.md", "--cua-trail-dir=trails", "--junitxml=published.xml",
+        "--html=published.html", "--cua-trail-url=https://ci.example/run/7/trails/")
     again = (pytester.path / "summary.md").read_text()
     assert again.count("## pytest-cua:") == 2
-    assert ("[trail](https://ci.example/run/7/trails/test_suite.py-test_fails-chromium.html"
-            "#step-1-turn-2)") in again
+    published = ("https://ci.example/run/7/trails/test_suite.py-test_fails-chromium.html"
+                 "#step-1-turn-2")
+    assert f"[trail]({published})" in again
+    # every printed or stored link is the published one: terminal, JUnit, pytest-html
+    result.stdout.fnmatch_lines([f"*standalone CUA trail: {published}"])
+    props = {p.get("name"): p.get("value")
+             for case in ET.parse(pytester.path / "published.xml").iter("testcase")
+             if case.get("name") == "test_fails[chromium]" for p in case.iter("property")}
+    assert props["cua_trail"] == published
+    assert published in (pytester.path / "published.html").read_text()  # a links-column url
+    index = (pytester.path / "trails" / "index.html").read_text()
+    assert "test_suite.py-test_fails-chromium.html#step-1-turn-2" in index
 
 
 # A TodoMVC-like app on a textured background (paper grain, a photo-like header): a busy

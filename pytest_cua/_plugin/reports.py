@@ -132,11 +132,18 @@ def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) ->
     anchor = html_trail.anchor(trail) if failing else ""
     report.cua_details = {"anchor": anchor,  # type: ignore[attr-defined]
                           "seconds": report.duration, "reason": failing.reason if failing else ""}
+    link = ""
     if settings.trail_dir:
         path = artifacts.write_trail(config, item, trail, outcome, settings)
-        link = path + anchor  # a failure opens at its turn
+        relative = artifacts.relative_trail(config, item, settings)
+        report.cua_details["trail"] = relative
+        # a failure opens at its turn; where CI publishes the trails, at their address there
+        link = artifacts.published(settings, relative, path) + anchor
         properties.append(("cua_trail", link))
         report.sections.append(("cua trail", f"standalone CUA trail: {link}"))
+        allure = live.load_allure() if allure_on(config) else None
+        if allure is not None:
+            allure.dynamic.link(link, name="CUA trail")
     # On the item, like record_property, so the teardown report (which JUnit XML reads)
     # carries them; on this report for hooks that look at the call phase.
     item.user_properties.extend(properties)
@@ -145,6 +152,7 @@ def _attach_trail(item: pytest.Item, report: pytest.TestReport, trail: Trail) ->
     if html is not None:
         self_contained = bool(config.getoption("self_contained_html", default=False))
         report.extras = [*getattr(report, "extras", []),  # type: ignore[attr-defined]
+                         *([html.extras.url(link, name="CUA trail")] if link else []),
                          *artifacts.html_extras(html.extras, trail, settings.report_images,
                                                 self_contained)]
 

@@ -4,9 +4,6 @@ and Allure's categories (`--alluredir`). Workers' reports reach it through xdist
 
 from __future__ import annotations
 
-import os
-import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +52,9 @@ class SessionTotals:
         if report.when != "call" or "cua_turns" not in props:
             return
         outcome = "error" if getattr(report, "cua_infrastructure", False) else report.outcome
-        trail = ""
-        if self.trail_folder is not None and "cua_trail" in props:
-            trail = Path(os.path.relpath(urllib.request.url2pathname(
-                urllib.parse.urlsplit(str(props["cua_trail"])).path), self.trail_folder)
-            ).as_posix()
-        self.rows.append(trail_index.entry(report.nodeid, outcome, trail, props,
-                                           getattr(report, "cua_details", None)))
+        details = getattr(report, "cua_details", None) or {}
+        trail = str(details.get("trail", "")) if self.trail_folder is not None else ""
+        self.rows.append(trail_index.entry(report.nodeid, outcome, trail, props, details))
         if "cua_replayed" in props:
             self.cassettes["cassettes"] += 1
             for source in cassettes.SOURCES:

@@ -38,6 +38,21 @@ def trail_path(config: Any, item: Any, settings: Settings) -> Path:
     return folder / f"{name}.html"
 
 
+def relative_trail(config: Any, item: Any, settings: Settings) -> str:
+    """The trail's path within `--cua-trail-dir` (how the index and a published copy
+    name it)."""
+    path = trail_path(config, item, settings)
+    return path.relative_to(trail_folder(config, settings.trail_dir or "")).as_posix()
+
+
+def published(settings: Settings, relative: str, local: str) -> str:
+    """The link to a trail: under `--cua-trail-url` where CI publishes the folder, else
+    the `local` file:// link."""
+    if settings.trail_url:
+        return f"{settings.trail_url.rstrip('/')}/{relative}"
+    return local
+
+
 def write_trail(config: Any, item: Any, trail: Trail, outcome: str, settings: Settings) -> str:
     """Write the standalone HTML trail atomically; its file:// link, which terminals open
     with a click and which stays right whichever folder the reader is in."""
