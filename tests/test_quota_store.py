@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import start_redis
 from pytest_cua._run import quota, redis_store
 from pytest_cua._run.store import Store
+from redis_server import start_redis
 
 HARD_TIMEOUT = 400
 RATE = 2  # requests a second: 120 per minute
