@@ -153,6 +153,8 @@ def test_the_index_filters_searches_and_sorts(run_suite, page, errors):
     page.goto(index.as_uri())
     rows = page.locator("#trails tbody tr")
     assert rows.count() == 2
+    assert page.locator(".verdict").inner_text() == "1 failed, 1 passed"
+    assert "failed" in rows.first.get_attribute("class")  # failures first
     failed = page.locator("#trails tbody tr.failed")
     assert "no Delete button anywhere" in failed.inner_text()
     assert failed.locator("a").get_attribute("href").endswith("#step-1-turn-2")

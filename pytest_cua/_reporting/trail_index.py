@@ -94,9 +94,22 @@ def read(folder: Path) -> list[dict]:
         raise ValueError(f"{path} is not a pytest-cua trail index ({exc})") from None
 
 
+FAILING = ("failed", "error")
+
+
+def outcomes_line(rows: list[dict]) -> str:
+    """`1 failed, 2 passed`: the run's verdict, failures first."""
+    counts = {name: sum(1 for r in rows if r["outcome"] == name)
+              for name in ("failed", "error", "passed", "skipped")}
+    words = {"error": "errors"}
+    return ", ".join(f"{n} {words.get(name, name) if n != 1 else name}"
+                     for name, n in counts.items() if n) or "no tests"
+
+
 def write(folder: Path, rows: list[dict], title: str = "pytest-cua trails") -> Path:
     """Write index.json and index.html; the HTML's path."""
-    rows = sorted(rows, key=lambda r: (r["test"], r["trail"]))
+    # Failures first, as in the other views: what a reader opens the index for.
+    rows = sorted(rows, key=lambda r: (r["outcome"] not in FAILING, r["test"], r["trail"]))
     summed = totals(rows)
     write_atomic(folder / INDEX_JSON,
                  json.dumps({"totals": summed, "trails": rows}, indent=1))
@@ -140,7 +153,8 @@ def render(rows: list[dict], summed: Mapping[str, int], title: str) -> str:
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{scripts.asset('index.css')}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>{summed['tests']} trails, {summed['model_turns']} "
+        f"<h1>{html.escape(title)}</h1><p class='verdict'>{outcomes_line(rows)}</p>"
+        f"<p>{summed['tests']} trails, {summed['model_turns']} "
         f"model turns, {summed['replayed_turns']} replayed turns, {summed['input_tokens']} "
         f"input / {summed['output_tokens']} output tokens, {html.escape(say_cost(summed))}</p>"
         f'<div class="controls">{filters}<label><input type="checkbox" name="only-replayed"> '
