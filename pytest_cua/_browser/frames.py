@@ -89,8 +89,7 @@ def _located(fp: dict | None, frame: Any, handle_script: str,
         return fp
     found = yield from locators.handle_locator(frame, handle, fp)
     yield handle.dispose
-    fp.update({key: found[key] for key in ("locator", "weak", "checked", "input")
-               if found.get(key) is not None})
+    fp.update({key: found[key] for key in locators.KEYS if found.get(key) is not None})
     return fp
 
 

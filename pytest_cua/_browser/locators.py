@@ -24,6 +24,9 @@ from .._core.drive import Probe
 from . import scripts
 
 PICK = "data-cua-pick"
+# What a fingerprint gains when an action's element is named (cassettes keep them): its
+# locator, why it is weak, its checked state and input type, and a drag's drop locator.
+KEYS = ("locator", "weak", "checked", "input", "to")
 CHAIN = ".content_frame."  # how a locator continues inside a frame element's document
 
 _HELPERS = scripts.load("helpers.js")

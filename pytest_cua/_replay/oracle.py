@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from .._browser import fingerprint, frames
+from .._browser import fingerprint, frames, locators
 from .._core import dialogs, drive, safety
 from .._core.actions import ActionError, Scale, describe
 from .._core.events import Finish
@@ -388,8 +388,8 @@ class Replayer:
                 record.description = describe(action) + " (element moved)"
         if not problem and self.computer.locators and record.target:
             now = yield from self.computer.targeting(action, scale)  # named as Playwright would
-            record.target = {**record.target, **{k: v for k, v in (now or {}).items() if k in (
-                "locator", "weak", "checked", "input", "to")}}
+            record.target = {**record.target, **{k: v for k, v in (now or {}).items()
+                                                 if k in locators.KEYS}}
         if not problem:
             self.replaying, self._dialog_problem = entry, ""
             try:
