@@ -11,7 +11,7 @@ from pytest_cua._core import actions, conversation, events, safety
 from pytest_cua._providers import registry
 from pytest_cua._providers import responses as protocol
 from pytest_cua._providers.openai import ResponsesDialect
-from pytest_cua._replay import likeness, oracle
+from pytest_cua._replay import likeness, oracle, reasons
 from pytest_cua._replay.likeness import Likeness
 from pytest_cua.errors import CuaProviderError
 from pytest_cua.settings import SettingError, resolve
@@ -83,18 +83,41 @@ def test_a_change_is_what_appeared_and_what_went_away_in_any_order():
     assert twice == {"appeared": ["a"], "disappeared": []}
 
 
-def test_change_differences_say_what_is_missing_and_what_is_new():
+def test_change_reasons_say_what_a_person_notices_first():
     recorded = {"appeared": ["buy milk", "1 task left"],
                 "disappeared": ["0 tasks left", "Last synced Nov 24"]}
     now = {"appeared": ["1 task left", "Error"], "disappeared": []}
     shown = ["Tasks", "0 tasks left", "1 task left", "Error"]
-    assert oracle.change_differences(recorded, now, shown, Likeness()) == [
-        "expected to appear, did not: buy milk",
-        "appeared, which it did not when recorded: Error",
-        "expected to go away, still there: 0 tasks left",
+    assert reasons.change_reason(recorded, now, shown, Likeness()) == [
+        '"buy milk" did not appear',
+        '"0 tasks left" is still shown',
+        '"Error" appeared, which it did not when recorded',
         # not on the page now: never "still there"
-        "expected to go away, was not on the page: Last synced Nov 24"]
-    assert oracle.change_differences(recorded, recorded, shown, Likeness()) == []
+        '"Last synced Nov 24" was expected to go away but not on the page to begin with']
+    assert reasons.change_reason(recorded, recorded, shown, Likeness()) == []
+
+
+def test_reasons_name_elements_and_say_a_look_only_where_it_is_the_difference():
+    struck = "pay rent {struck; color rgb(136, 136, 136); border b 1px rgb(221, 221, 221)}"
+    plain = "pay rent {color rgb(136, 136, 136); border b 1px rgb(221, 221, 221)}"
+    box = "[checkbox done: checked] {border b 1px rgb(221, 221, 221)}"
+    assert reasons.change_reason({"appeared": [], "disappeared": [struck, box, "\u00d7 {bold}"]},
+                                 {"appeared": [], "disappeared": []},
+                                 [struck, box, "\u00d7 {bold}"], Likeness()) == [
+        '"pay rent", checkbox "done" (checked) and "\u00d7" are still shown']
+    assert reasons.change_reason({"appeared": [struck], "disappeared": []},
+                                 {"appeared": [plain], "disappeared": []}, [plain],
+                                 Likeness()) == ['"pay rent" looks different: no longer struck']
+    frame = '[frame "Shop" (/shop.html)] '
+    assert reasons.evidence_reason(
+        [frame + "[checkbox Gift: checked]", "[address /cart]", "Total {bold}"],
+        [frame + "[checkbox Gift: not checked]", "[address /cart#paid]", "Total {bold}",
+         "Error {color rgb(176, 0, 32)}"], Likeness()) == [
+        'checkbox "Gift" in frame "Shop" (/shop.html) is not checked (recorded: checked)',
+        "the address is /cart#paid (recorded: /cart)",
+        '"Error" is shown, which was not when recorded']
+    many = reasons.evidence_reason([str(n) for n in range(9)], [], Likeness())
+    assert many == ['"0", "1", "2", "3" and 5 more are no longer shown']
 
 
 @pytest.mark.parametrize(("a", "b", "same"), [

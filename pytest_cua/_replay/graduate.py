@@ -18,12 +18,12 @@ from .._browser.locators import split_frames
 from .._core import drive
 from .likeness import Likeness
 from .oracle import ADDRESS, volatile_of
+from .reasons import QUOTED
 
 LIMIT = 8  # lines asserted per step: what a reviewer reads, not the whole page
 _LOOK = re.compile(r" \{([^{}]*)\}$")
 _TOKENS = {"struck": "struck", "underlined": "underlined", "overlined": "overlined",
            "bold": "bold", "italic": "italic", "color": "color", "background": "background"}
-_QUOTED = re.compile("['\"\u201c\u2018]([^'\"\u201d\u2019]+)['\"\u201d\u2019]")
 _STOP = frozenset({"the", "and", "that", "this", "with", "from", "are", "was", "were", "has",
                    "have", "not", "its", "for", "into", "page", "shown", "shows", "show",
                    "should"})
@@ -50,7 +50,7 @@ def relevant(instruction: str, lines: Sequence[str], paths: Sequence[str]
              ) -> list[tuple[str, str]]:
     """The lines a check's words are about: those holding a quoted phrase of it, else those
     sharing most of its words."""
-    quoted = [q.lower() for q in _QUOTED.findall(instruction)]
+    quoted = [q.lower() for q in QUOTED.findall(instruction)]
     pairs = [(line, path) for line, path in zip(lines, paths, strict=True)
              if path != "address"]
     if quoted:

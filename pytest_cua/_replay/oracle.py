@@ -29,11 +29,11 @@ from .._core.events import Finish
 from ..errors import CuaConfigError, CuaReplayMismatch
 from ..settings import RecordMode
 from ..trail import ActionRecord, Outcome, Source, StepResult, TurnRecord
+from . import reasons
 from .cassettes import RecordedStep, recording_of
 from .likeness import Likeness
 
 POLL_MS = 100  # how often a replay looks again while it waits for an element or outcome
-SHOWN_LIMIT = 12  # lines of a difference shown in a mismatch; the rest are counted
 SETTLE_CAP = 1.0  # seconds a reading waits for a look the page changes by script to settle
 ADDRESS = "[address {}]"
 
@@ -112,32 +112,6 @@ def address(url: Any, base_url: str | None = None) -> str:
 
 
 _PORT = re.compile(r"(//|%2F%2F)([^/?#&%:]+)(?::|%3A)\d+", re.IGNORECASE)
-
-
-def change_differences(recorded: dict[str, list[str]], now: dict[str, list[str]],
-                       shown: Sequence[str], likeness: Likeness) -> list[str]:
-    """How a step's change now differs from the recorded one, in a reader's words; `shown`
-    is the page now, so a line is said to be "still there" only when it is."""
-    out = []
-    missing, extra = likeness.missing(recorded.get("appeared") or [], now.get("appeared") or [])
-    out += ["expected to appear, did not: " + line for line in missing]
-    out += ["appeared, which it did not when recorded: " + line for line in extra]
-    missing, extra = likeness.missing(recorded.get("disappeared") or [],
-                                      now.get("disappeared") or [])
-    absent, _ = likeness.missing(missing, shown)  # not on the page now: never "still there"
-    out += [("expected to go away, was not on the page: " if line in absent
-             else "expected to go away, still there: ") + line for line in missing]
-    out += ["went away, which it did not when recorded: " + line for line in extra]
-    return fingerprint.limited(out, SHOWN_LIMIT)
-
-
-def evidence_differences(expected: Sequence[str], found: Sequence[str],
-                         likeness: Likeness) -> list[str]:
-    """The lines that differ between recorded and current evidence, +/- prefixed; lines
-    that say the same thing (a colour a frame apart, another day's date) are no
-    difference."""
-    return fingerprint.evidence_changes(list(expected), likeness.aligned(expected, found),
-                                        SHOWN_LIMIT)
 
 
 def volatile_of(readings: Iterable[Reading | None]) -> dict[str, dict[str, Any]]:
@@ -351,9 +325,9 @@ class Replayer:
                 wanted = {key: _without(expected.get(key) or [], paths.get(key), learned)
                           for key in ("appeared", "disappeared")}
                 got = likeness.change(before.shown(learned) if before else [], shown)
-                differences = change_differences(wanted, got, shown, likeness)
+                differences = reasons.change_reason(wanted, got, shown, likeness)
             else:
-                differences = evidence_differences(
+                differences = reasons.evidence_reason(
                     _without(expected, recorded.evidence_paths, learned), shown, likeness)
             if not differences:
                 step.readings = (before, now)
@@ -364,12 +338,14 @@ class Replayer:
             if time.monotonic() >= deadline:
                 break
             yield (lambda: self.computer.page.wait_for_timeout(POLL_MS))
-        waited = f"after waiting {self.settings.replay_timeout:g} s"
-        if step.kind == "act":
-            return (f"the step did not make the change it made when recorded ({waited}):\n  "
-                    + "\n  ".join(differences))
-        return (f"the page shows something else than when the {step.kind} was recorded "
-                f"({waited}; - recorded, + now):\n  " + "\n  ".join(differences))
+        waited = f"waited {self.settings.replay_timeout:g} s"
+        if isinstance(expected, dict):
+            did = ("changed nothing" if not (got["appeared"] or got["disappeared"])
+                   else "did not make the change it made when recorded")
+            return reasons.joined(f"{reasons.doing(_last_action(step))} {did} ({waited})",
+                                  differences, step.instruction)
+        return reasons.joined(f"the page differs from the one the {step.kind} was recorded "
+                              f"on ({waited})", differences, step.instruction)
 
     def _replaying_action(self, turn: TurnRecord, entry: dict, scale: Scale,
                           read_only: bool) -> drive.Probe[str]:
@@ -395,14 +371,14 @@ class Replayer:
             try:
                 yield from self.host.performing(action, scale, read_only)
             except ActionError as exc:
-                problem = f"{describe(action)} failed: {exc}"
+                problem = f"{reasons.doing(record)} failed: {exc}"
             finally:
                 self.replaying = None
                 self.host.browser_did(record, [])
             problem = problem or self._replayed_dialog_problem(action, entry, record)
         if not problem and (entry.get("files") or None) != record.files:
             offered = self.computer.files.listing() or "none"
-            problem = (f"{describe(action)}: when recorded, the file chooser got "
+            problem = (f"{reasons.doing(record)}: when recorded, the file chooser got "
                        f"{_names(entry.get('files'))}, now {_names(record.files)} "
                        f"(files offered now: {offered})")
         record.error = problem or None
@@ -426,21 +402,21 @@ class Replayer:
             if time.monotonic() >= deadline:
                 break
             yield (lambda: self.computer.page.wait_for_timeout(POLL_MS))
-        where = "keys would go to" if focus else "at that point is"
-        gone = ("it is covered by " + fingerprint.label(found.get("by"))
-                if found.get("error") == "covered"
-                else f"no {fingerprint.label(expected)} anywhere on the page")
-        return (f"{describe(action)}: expected {fingerprint.label(expected)}, "
-                f"{where} {fingerprint.label(now)} "
-                f"({'; '.join(fingerprint.differences(expected, now))}); {gone} "
-                f"after waiting {self.settings.replay_timeout:g} s")
+        where = "keys would go to" if focus else "at its place is"
+        wanted = fingerprint.label(expected)
+        gone = (f"it is covered by {fingerprint.label(found.get('by'))}"
+                if found.get("error") == "covered" else f"there is no {wanted} on the page")
+        return (f"{reasons.doing(ActionRecord(action, describe(action), target=expected))} "
+                f"failed: {gone} (waited {self.settings.replay_timeout:g} s); {where} "
+                f"{fingerprint.label(now)} "
+                f"({'; '.join(fingerprint.differences(expected, now))})")
 
     def _replayed_dialog_problem(self, action: dict, entry: dict, record: ActionRecord) -> str:
         if self._dialog_problem:
-            return f"{describe(action)}: {self._dialog_problem}"
+            return f"{reasons.doing(record)}: {self._dialog_problem}"
         recorded = entry.get("dialog")
         if recorded and not record.dialog:
-            return (f"{describe(action)}: when recorded, it opened a {recorded.get('type')} "
+            return (f"{reasons.doing(record)}: when recorded, it opened a {recorded.get('type')} "
                     f"dialog {recorded.get('message')!r}; now none opened")
         return ""
 
@@ -491,6 +467,12 @@ def _moved(action: dict, point: tuple[int, int]) -> dict:
     path = action["path"]
     dx, dy = point[0] - path[0]["x"], point[1] - path[0]["y"]
     return {**action, "path": [{"x": p["x"] + dx, "y": p["y"] + dy} for p in path]}
+
+
+def _last_action(step: StepResult) -> ActionRecord | None:
+    """The last action a step performed: what a reader thinks of as what was done."""
+    done = [a for t in step.turns for a in t.actions if not a.error]
+    return done[-1] if done else None
 
 
 def _names(files: list[str] | None) -> str:
