@@ -406,10 +406,11 @@ class Replayer:
         wanted = fingerprint.label(expected)
         gone = (f"it is covered by {fingerprint.label(found.get('by'))}"
                 if found.get("error") == "covered" else f"there is no {wanted} on the page")
+        there = fingerprint.label(now)
+        if there == wanted:  # the same name: what else differs (its frame, its role)
+            there += f" ({'; '.join(fingerprint.differences(expected, now))})"
         return (f"{reasons.doing(ActionRecord(action, describe(action), target=expected))} "
-                f"failed: {gone} (waited {self.settings.replay_timeout:g} s); {where} "
-                f"{fingerprint.label(now)} "
-                f"({'; '.join(fingerprint.differences(expected, now))})")
+                f"failed: {gone} (waited {self.settings.replay_timeout:g} s); {where} {there}")
 
     def _replayed_dialog_problem(self, action: dict, entry: dict, record: ActionRecord) -> str:
         if self._dialog_problem:

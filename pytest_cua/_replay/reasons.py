@@ -163,7 +163,7 @@ GONE = Phrasing(instead="{now} went away where the recording had {then} go away"
 
 def _alike(a: str, b: str) -> bool:
     """Texts a reader takes for one thing changed ("1 task left", "0 tasks left")."""
-    return difflib.SequenceMatcher(None, a, b).ratio() >= ALIKE
+    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() >= ALIKE
 
 
 def _paired(missing: list[Seen], extra: list[Seen], likeness: Likeness,
