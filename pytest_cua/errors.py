@@ -17,6 +17,13 @@ class CuaError(Exception):
     """Base class of every exception pytest-cua raises."""
 
 
+def hidden_from_users(excinfo: Any) -> bool:
+    """The `__tracebackhide__` of the modules a step runs through. A user's traceback ends
+    at their own `cua_agent(...)` line when the error is pytest-cua's own (its message
+    says what happened); a bug in the plugin keeps every frame."""
+    return excinfo is not None and isinstance(getattr(excinfo, "value", None), CuaError)
+
+
 class CuaStepFailed(CuaError, AssertionError):
     """The model reported that it could not do the step."""
 

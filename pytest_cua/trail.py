@@ -66,6 +66,7 @@ class TurnRecord:
     cached_tokens: int = 0  # of the input, read from the provider's prompt cache
     cost_usd: float | None = 0.0  # what the turn cost; None: used tokens at an unknown price
     replayed: bool = False  # run from a cassette: no model request was made for it
+    error: str | None = None  # the model request failed: why (the provider's error)
     announced: bool = field(default=False, repr=False, compare=False)
     rendered: dict = field(default_factory=dict, repr=False, compare=False)  # report images
 

@@ -15,8 +15,11 @@ from collections.abc import Iterable, Mapping
 
 from .._browser.executor import AsyncPageComputer, PageComputer
 from .._core import drive
+from ..errors import hidden_from_users
 from ..trail import StepResult
 from .session import AgentCore
+
+__tracebackhide__ = hidden_from_users  # frames of a pytest-cua error: see errors
 
 Files = Iterable[str | os.PathLike[str]] | None
 

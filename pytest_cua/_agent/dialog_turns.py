@@ -18,7 +18,10 @@ from .._core.actions import describe
 from .._core.conversation import Conversation
 from .._core.events import Execute, Finish, Image, Send
 from .._replay.oracle import Replayer
+from ..errors import hidden_from_users
 from ..trail import ActionRecord, StepResult
+
+__tracebackhide__ = hidden_from_users  # frames of a pytest-cua error: see errors
 
 
 class DialogHost(Protocol):

@@ -36,10 +36,13 @@ from ..errors import (
     CuaMaxStepsExceeded,
     CuaSafetyCheckFailed,
     CuaStepFailed,
+    hidden_from_users,
 )
 from ..settings import Settings
 from ..trail import ActionRecord, Outcome, Source, StepResult, Trail, TurnRecord
 from .dialog_turns import DialogTurns
+
+__tracebackhide__ = hidden_from_users  # frames of a pytest-cua error: see errors
 
 NO_ACTION = "the computer call carried no action; send one action to perform"
 _OWN = __name__.split(".")[0] + "."
@@ -337,7 +340,12 @@ class AgentCore:
         """One model turn: the request under the budget and the quota, and its decision
         recorded in the trail."""
         turn = self._start_request(step, shot)
-        response = yield from self._requesting(send.request)
+        try:
+            response = yield from self._requesting(send.request)
+        except Exception as exc:  # the turn shows why it has no answer
+            turn.seconds = time.monotonic() - turn.started
+            turn.error = self.redact(str(exc).splitlines()[0] if str(exc) else repr(exc))
+            raise
         decision = self.conversation.receive(response)
         self._record_response(turn, decision)
         return decision

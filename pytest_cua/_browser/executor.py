@@ -19,9 +19,12 @@ from typing import Any
 
 from .._core import dialogs, drive
 from .._core.actions import ActionError, Scale, plan
+from ..errors import hidden_from_users
 from . import fingerprint, frames, screenshots, scripts
 from .screenshots import Shot, encode_shot, fit, zoom_clip, zoom_shot
 from .watch import PageWatch
+
+__tracebackhide__ = hidden_from_users  # frames of a pytest-cua error: see errors
 
 # From the first action on, what changes by itself is seen too (js/watch.js).
 _STATE_JS = scripts.load("settle.js") + scripts.load("watch.js")

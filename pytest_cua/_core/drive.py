@@ -16,6 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
+from ..errors import hidden_from_users
+
+__tracebackhide__ = hidden_from_users  # frames of a pytest-cua error: see errors
+
 T = TypeVar("T")
 Call = Callable[[], Any]  # a page call: its result, or (async API) an awaitable of it
 Probe = Generator[Call, Any, T]

@@ -81,8 +81,13 @@ class SessionTotals:
         for line in quota.run_lines(self.run_folder, shared) if self.run_folder else ():
             terminalreporter.write_line(line)
         t = self.cassettes
-        if t["cassettes"]:
-            terminalreporter.write_line(
-                f"cassettes: {t['replayed']} steps replayed (cache hits), {t['live']} asked the "
-                f"model (misses), {t['healed']} healed after a mismatch"
-                + (f" ({t['heal_turns']} model turns)" if t["healed"] else ""))
+        if not t["cassettes"]:
+            return
+        if self.settings.cache == "record":  # nothing was looked up: all of it is new
+            terminalreporter.write_line(f"cassettes: {t['live']} steps recorded through the "
+                                        f"model in {t['cassettes']} cassettes")
+            return
+        terminalreporter.write_line(
+            f"cassettes: {t['replayed']} steps replayed (cache hits), {t['live']} asked the "
+            f"model (misses), {t['healed']} healed after a mismatch"
+            + (f" ({t['heal_turns']} model turns)" if t["healed"] else ""))

@@ -21,10 +21,12 @@ from typing import Any
 from .._core.events import ComputerCall, FunctionCall, Image, ModelTurn
 from .._core.prompts import INSTRUCTIONS, OUR_TOOLS, step_text
 from .._run.pacing import MAX_RETRIES, paced_http_client
-from ..errors import CuaConfigError, CuaProviderError
+from ..errors import CuaConfigError, CuaProviderError, hidden_from_users
 from ..settings import Settings
 from .base import OMITTED, keep_newest_images
 from .faults import SdkFaults, provider_fault, tried
+
+__tracebackhide__ = hidden_from_users  # frames of a pytest-cua error: see errors
 
 BETAS = {"computer_20250124": "computer-use-2025-01-24",
          "computer_20251124": "computer-use-2025-11-24"}

@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..errors import hidden_from_users
+
+__tracebackhide__ = hidden_from_users  # frames of a pytest-cua error: see errors
+
 # What stands in for an earlier screenshot in a request that keeps only the newest ones.
 OMITTED = "(an earlier screenshot, left out to keep the request small)"
 

@@ -22,11 +22,13 @@ from typing import Any
 from .._core.events import ComputerCall, FunctionCall, Image, ModelTurn
 from .._core.prompts import ANSWER_TOOL, NUDGE, VERDICT_TOOL, with_context
 from .._run.pacing import paced_http_client
-from ..errors import CuaConfigError
+from ..errors import CuaConfigError, hidden_from_users
 from ..settings import Settings
 from . import families
 from . import openai as openai_dialect
 from .base import keep_newest_images
+
+__tracebackhide__ = hidden_from_users  # frames of a pytest-cua error: see errors
 
 PROVIDER = "openai-compatible"
 LEFT_OUT = "(an earlier screenshot, left out to keep the prompt within the server's limit)"

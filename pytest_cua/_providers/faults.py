@@ -11,7 +11,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import CuaProviderError, FaultKind
+from ..errors import CuaProviderError, FaultKind, hidden_from_users
+
+__tracebackhide__ = hidden_from_users  # frames of a pytest-cua error: see errors
 
 _SPENT_WORDS = ("insufficient_quota", "exceeded your current quota", "billing",
                 "credit balance", "perday", "per day")

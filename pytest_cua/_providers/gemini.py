@@ -21,10 +21,12 @@ from typing import Any
 from .._core.events import ComputerCall, FunctionCall, Image, ModelTurn
 from .._core.prompts import INSTRUCTIONS, OUR_TOOLS, step_text
 from .._run.pacing import MAX_RETRIES, socket_hooks
-from ..errors import CuaConfigError, CuaProviderError
+from ..errors import CuaConfigError, CuaProviderError, hidden_from_users
 from ..settings import Settings
 from .base import OMITTED, keep_newest_images
 from .faults import SdkFaults, provider_fault
+
+__tracebackhide__ = hidden_from_users  # frames of a pytest-cua error: see errors
 
 TOOL = "computer_use_browser"
 DEFAULT_MODEL = "gemini-3-flash-preview"

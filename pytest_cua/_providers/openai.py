@@ -14,10 +14,12 @@ from typing import Any
 from .._core.events import ComputerCall, FunctionCall, Image, ModelTurn
 from .._core.prompts import INSTRUCTIONS
 from .._run.pacing import MAX_RETRIES, paced_http_client
-from ..errors import CuaConfigError, CuaProviderError
+from ..errors import CuaConfigError, CuaProviderError, hidden_from_users
 from ..settings import Settings
 from . import responses as protocol
 from .faults import SdkFaults, provider_fault, tried
+
+__tracebackhide__ = hidden_from_users  # frames of a pytest-cua error: see errors
 
 AZURE_SCOPE = "https://cognitiveservices.azure.com/.default"
 DEFAULT_AZURE_API_VERSION = "2025-03-01-preview"

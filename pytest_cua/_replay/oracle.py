@@ -26,12 +26,14 @@ from .._browser import fingerprint, frames, locators
 from .._core import dialogs, drive, safety
 from .._core.actions import ActionError, Scale, describe
 from .._core.events import Finish
-from ..errors import CuaConfigError, CuaReplayMismatch
+from ..errors import CuaConfigError, CuaReplayMismatch, hidden_from_users
 from ..settings import RecordMode
 from ..trail import ActionRecord, Outcome, Source, StepResult, TurnRecord
 from . import reasons
 from .cassettes import RecordedStep, recording_of
 from .likeness import Likeness
+
+__tracebackhide__ = hidden_from_users  # frames of a pytest-cua error: see errors
 
 POLL_MS = 100  # how often a replay looks again while it waits for an element or outcome
 SETTLE_CAP = 1.0  # seconds a reading waits for a look the page changes by script to settle

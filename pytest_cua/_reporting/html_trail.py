@@ -95,7 +95,9 @@ def turn_summary(turn: TurnRecord) -> str:
     parts += [f"{c['name']}({c['arguments']})" for c in turn.function_calls]
     if not parts and turn.messages:
         parts.append("said: " + " ".join(turn.messages))
-    return "; ".join(parts) or "(nothing)"
+    if turn.error:
+        parts.append("the model request failed: " + turn.error)
+    return "; ".join(parts) or ("nothing to do" if turn.replayed else "no action")
 
 
 def failing_step(trail: Trail) -> StepResult | None:
@@ -127,6 +129,7 @@ def _turn_data(turn: TurnRecord, fmt: str) -> dict[str, Any]:
         "reasoning": list(turn.reasoning), "messages": list(turn.messages),
         "safety": "; ".join(checks) + (f" ({turn.safety_decision})" if checks else ""),
         "url": turn.url, "seconds": round(turn.seconds, 3), "replayed": turn.replayed,
+        "error": turn.error,
         "tokens": (f"{turn.input_tokens} in{_cached(turn.cached_tokens)} / "
                    f"{turn.output_tokens} out"), "cost": cost(turn),
     }

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .._run.store import write_atomic
-from ..trail import Source, StepResult, TurnRecord
+from ..trail import Outcome, Source, StepResult, TurnRecord
 from . import html_trail
 
 # Allure 3 opens an attachment of this type in Playwright's trace viewer.
@@ -58,10 +58,8 @@ class AllureSteps:
             f"cost {html_trail.cost(step)}", name="verdict",
             attachment_type=self.allure.attachment_type.TEXT)
         if step.heal_reason:
-            healed = step.source == Source.HEALED
-            self.allure.attach(step.heal_reason, name="healed: cassette did not match"
-                               if healed else "not healed: cassette did not match",
-                               attachment_type=self.allure.attachment_type.TEXT)
+            self.allure.attach(step.heal_reason, name=f"{heal_result(step)}: the cassette "
+                               "did not match", attachment_type=self.allure.attachment_type.TEXT)
         for note in step.notes:
             self.allure.attach(note, name="replay",
                                attachment_type=self.allure.attachment_type.TEXT)
@@ -70,6 +68,15 @@ class AllureSteps:
             opened.__exit__(None, None, None)
         else:
             opened.__exit__(type(error), error, error.__traceback__)
+
+
+def heal_result(step: StepResult) -> str:
+    """How a heal ended, said once it has: only a step the model finished is healed."""
+    if step.source == Source.HEALED:
+        return "healed through the model"
+    if step.outcome == Outcome.ERROR:
+        return "not healed, the model could not be asked"
+    return "not healed, the model could not do it either"
 
 
 class TerminalLines:
@@ -92,9 +99,7 @@ class TerminalLines:
 
     def step_finished(self, step: StepResult, error: BaseException | None) -> None:
         if step.heal_reason:
-            done = "healed through the model" if step.source == Source.HEALED \
-                else "the model could not heal it"
-            self.write_line(f"    cua {step.kind} #{step.index + 1} {done}: "
+            self.write_line(f"    cua {step.kind} #{step.index + 1} {heal_result(step)}: "
                             + step.heal_reason.splitlines()[0])
         for note in step.notes:
             self.write_line(f"    cua {step.kind} #{step.index + 1}: {note}")

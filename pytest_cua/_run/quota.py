@@ -40,9 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from .._core import drive
-from ..errors import CuaProviderError, FaultKind
+from ..errors import CuaProviderError, FaultKind, hidden_from_users
 from . import store
 from .pacing import MAX_RETRIES, SENDING
+
+__tracebackhide__ = hidden_from_users  # frames of a pytest-cua error: see errors
 
 MARGIN = 1.1  # request starts spaced 10% wider than the quota allows
 WINDOWS = (1.0, 2.0, 5.0)  # seconds of admitted starts a refusal learns the rate from
