@@ -67,6 +67,9 @@ class TurnRecord:
     cost_usd: float | None = 0.0  # what the turn cost; None: used tokens at an unknown price
     replayed: bool = False  # run from a cassette: no model request was made for it
     error: str | None = None  # the model request failed: why (the provider's error)
+    # Elements a replay found different on this page: [x, y, width, height] in screenshot
+    # pixels, outlined in every report's picture.
+    outlines: list[list[float]] = field(default_factory=list)
     announced: bool = field(default=False, repr=False, compare=False)
     rendered: dict = field(default_factory=dict, repr=False, compare=False)  # report images
 

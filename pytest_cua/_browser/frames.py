@@ -166,6 +166,11 @@ def locate(frame: Any, want: dict, focus: bool = False) -> Probe[dict]:
     return found
 
 
+def outlines(frame: Any, paths: Sequence[str]) -> Probe[list[list[float]]]:
+    """Where the elements of these evidence lines are drawn, in the top page's viewport."""
+    return (yield from locators.boxes(frame, paths, _child_frame))
+
+
 def line_locators(frame: Any, wanted: Sequence[tuple[str, Sequence[str]]]
                   ) -> Probe[list[dict[str, Any] | None]]:
     """The locators of the elements evidence lines came from (see `locators.lines`)."""

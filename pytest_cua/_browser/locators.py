@@ -46,6 +46,12 @@ LINE_JS = _PICK_JS + """
   return {id: mark(el), text: clean(el.innerText || el.textContent || ''),
     looks: tokens.map(t => lookOf(el, t)).filter(Boolean)};
 }; return __pick;"""
+# The boxes of evidence lines' elements in this document's viewport (a mismatch's outline).
+BOXES_JS = _PICK_JS + """
+  return arg.map(path => { const el = byPath(path); if (!el) return null;
+    const r = el.getBoundingClientRect();
+    return r.width && r.height ? [r.left, r.top, r.width, r.height] : null; });
+}; return __pick;"""
 UNMARK_JS = ("() => {" + _HELPERS + f"for (const el of deepAll(document)) "
              f"el.removeAttribute('{PICK}'); }}")
 _FRAME_PREFIX = re.compile(r'\[frame (?:"((?:[^"\\]|\\.)*)" \(([^)]*)\)|(\S+))\] ')
@@ -125,6 +131,29 @@ def split_frames(path: str) -> tuple[list[dict[str, str]], str]:
         hops.append({"name": (name or "").replace('\\"', '"'), "path": url or bare or ""})
         path = path[match.end():]
     return hops, path
+
+
+def boxes(main_frame: Any, paths: Sequence[str], find_frame: Any
+          ) -> Probe[list[list[float]]]:
+    """The boxes ([x, y, width, height] in the top page's viewport) of the elements these
+    evidence lines came from, frames included; those gone are left out."""
+    out: list[list[float]] = []
+    for path in paths:
+        hops, inner = split_frames(path)
+        frame, dx, dy = main_frame, 0.0, 0.0
+        for hop in hops:
+            found = yield from find_frame(frame, hop)
+            if not found:
+                frame = None
+                break
+            frame, dx, dy = found[0], dx + found[1]["box"][0], dy + found[1]["box"][1]
+        if frame is None or inner == "address":
+            continue
+        seen = yield _call(frame, BOXES_JS, [inner])
+        if not isinstance(seen, Exception) and seen and seen[0]:
+            box = seen[0]
+            out.append([box[0] + dx, box[1] + dy, box[2], box[3]])
+    return out
 
 
 def lines(main_frame: Any, wanted: Sequence[tuple[str, Sequence[str]]],

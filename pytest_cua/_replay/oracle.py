@@ -213,6 +213,7 @@ class Replayer:
         self.unseen: list[str] = []  # steps replayed since the model last heard from us
         self.replaying: dict | None = None  # the cassette entry of the action replayed now
         self._dialog_problem = ""  # a dialog the cassette did not expect
+        self._differing: list[str] = []  # paths of what differs on the page a replay stopped on
 
     @property
     def computer(self) -> Any:
@@ -300,6 +301,12 @@ class Replayer:
         turn = self.host.new_turn(step, shot)
         turn.replayed = True
         turn.reasoning = ["the page when the replay stopped: " + problem.splitlines()[0]]
+        boxes = yield from frames.outlines(self.computer.page.main_frame, self._differing)
+        scale = shot.scale
+        turn.outlines = [[x * scale.shot_width / scale.page_width,
+                          y * scale.shot_height / scale.page_height,
+                          w * scale.shot_width / scale.page_width,
+                          h * scale.shot_height / scale.page_height] for x, y, w, h in boxes]
         self.host.announce(step)
 
     def _outcome(self, step: StepResult, recorded: RecordedStep) -> drive.Probe[str]:
@@ -340,6 +347,8 @@ class Replayer:
             if time.monotonic() >= deadline:
                 break
             yield (lambda: self.computer.page.wait_for_timeout(POLL_MS))
+        self._differing = _differing(now, learned, expected, likeness,
+                                     before.shown(learned) if before else [])
         waited = f"waited {self.settings.replay_timeout:g} s"
         if isinstance(expected, dict):
             did = ("changed nothing" if not (got["appeared"] or got["disappeared"])
@@ -470,6 +479,23 @@ def _moved(action: dict, point: tuple[int, int]) -> dict:
     path = action["path"]
     dx, dy = point[0] - path[0]["x"], point[1] - path[0]["y"]
     return {**action, "path": [{"x": p["x"] + dx, "y": p["y"] + dy} for p in path]}
+
+
+def _differing(now: Reading, learned: Iterable[str], expected: Any, likeness: Likeness,
+               before: Sequence[str]) -> list[str]:
+    """The paths of the lines on the page now that make a mismatch: what should have gone
+    and is still there, what appeared unlike the recording, what a check sees otherwise."""
+    lines, paths = now.shown_at(learned)
+    if isinstance(expected, dict):
+        got = likeness.change(before, lines)
+        still, _ = likeness.missing(expected.get("disappeared") or [], got["disappeared"])
+        _, new = likeness.missing(expected.get("appeared") or [], got["appeared"])
+        wrong = [*still, *new]
+    else:
+        _, wrong = likeness.missing(expected, lines)
+    found = set(wrong)
+    return [path for line, path in zip(lines, paths, strict=True)
+            if line in found and path != "address"]
 
 
 def _last_action(step: StepResult) -> ActionRecord | None:

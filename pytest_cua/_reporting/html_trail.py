@@ -39,7 +39,12 @@ def marked_svg(turn: TurnRecord, fmt: str) -> bytes | None:
     image = stored_image(turn, fmt)
     if image is None:
         return None
-    return images.svg(image, turn.screenshot_size, [a.action for a in turn.actions])
+    return images.svg(image, turn.screenshot_size, marks(turn))
+
+
+def marks(turn: TurnRecord) -> str:
+    """The turn's markers as SVG: its actions, and what a replay found different."""
+    return images.markers([a.action for a in turn.actions], turn.outlines)
 
 
 def figure_html(turn: TurnRecord, fmt: str, caption: str) -> str:
@@ -54,7 +59,7 @@ def figure_html(turn: TurnRecord, fmt: str, caption: str) -> str:
             f'alt="{escape(caption)}" style="width:100%;height:auto">'
             f'<svg viewBox="0 0 {width} {height}" preserveAspectRatio="none" '
             'style="position:absolute;inset:0;width:100%;height:100%;pointer-events:none">'
-            f"{images.markers([a.action for a in turn.actions])}</svg></div>"
+            f"{marks(turn)}</svg></div>"
             f"<figcaption>{escape(caption)}</figcaption></figure>")
 
 
@@ -122,7 +127,7 @@ def _turn_data(turn: TurnRecord, fmt: str) -> dict[str, Any]:
     return {
         "n": turn.index + 1, "image": _data_url(image) if image else None,
         "width": turn.screenshot_size[0], "height": turn.screenshot_size[1],
-        "marks": images.markers(actions), "points": images.points(actions),
+        "marks": marks(turn), "points": images.points(actions),
         "actions": [{"description": named(a), "action": a.action, "error": a.error}
                     for a in turn.actions],
         "calls": [f"{c['name']}({c['arguments']})" for c in turn.function_calls],

@@ -13,12 +13,13 @@ import base64
 import functools
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape
 
 from PIL import Image
 
 MARK = "#ff00ff"  # magenta: rare on real pages, visible on light and dark ones
+OUTLINE = "#e53935"  # red, dashed: an element that differs from the recording
 RING = 16
 REPORT_FORMATS = ("webp", "png", "jpeg", "off")
 LOSSY_QUALITY = 75
@@ -109,11 +110,15 @@ def _label(x: float, y: float, text: str) -> str:
             "</g>")
 
 
-def markers(actions: Iterable[dict]) -> str:
+def markers(actions: Iterable[dict], outlines: Iterable[Sequence[float]] = ()) -> str:
     """SVG elements for a turn's actions, in screenshot pixels: a ring at a click (two
     for a double click), a small ring at a move, a ring and arrow for a scroll, the path of
-    a drag, and a label for typed text and keys."""
-    parts: list[str] = []
+    a drag, and a label for typed text and keys; a dashed outline round each element a
+    replay found different (`outlines`: x, y, width, height)."""
+    parts: list[str] = [
+        f'<rect class="cua-mark outline" x="{x - 3:g}" y="{y - 3:g}" width="{w + 6:g}" '
+        f'height="{h + 6:g}" rx="4" fill="none" stroke="{OUTLINE}" stroke-width="3" '
+        'stroke-dasharray="8 4"/>' for x, y, w, h in outlines]
     labels = 0
     for action in actions:
         kind, point = action.get("type"), _point(action)
@@ -148,10 +153,10 @@ def markers(actions: Iterable[dict]) -> str:
     return "".join(parts)
 
 
-def svg(image: tuple[bytes, str], size: tuple[int, int], actions: Iterable[dict]) -> bytes:
+def svg(image: tuple[bytes, str], size: tuple[int, int], marks: str) -> bytes:
     """One SVG file: the stored screenshot and its markers, for pytest-html and Allure."""
     width, height = size
     data = base64.b64encode(image[0]).decode("ascii")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}"><image href="data:{image[1]};base64,{data}" '
-            f'width="{width}" height="{height}"/>{markers(actions)}</svg>').encode()
+            f'width="{width}" height="{height}"/>{marks}</svg>').encode()

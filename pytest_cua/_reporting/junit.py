@@ -37,12 +37,22 @@ def errors_for_infrastructure(config: pytest.Config) -> None:
 
 
 def _append(reporter: Any, append_failure: Any) -> Any:
+    from _pytest.junitxml import bin_xml_escape
+
     def append(report: pytest.TestReport) -> None:
-        if not getattr(report, "cua_infrastructure", False):
-            append_failure(report)
-            return
+        # The failing step's whole reason (pytest cuts a long message to a few lines).
+        said = (getattr(report, "cua_details", None) or {}).get("reason", "")
         crash = getattr(report.longrepr, "reprcrash", None)
-        reason = crash.message if crash is not None else str(report.longrepr)
-        reporter._add_simple("error", f"infrastructure error: {reason}", str(report.longrepr))
+        if not getattr(report, "cua_infrastructure", False):
+            if not said:
+                append_failure(report)
+                return
+            kind = crash.message.split(":", 1)[0].rsplit(".", 1)[-1] if crash else "failure"
+            reporter._add_simple("failure", bin_xml_escape(f"{kind}: {said}"),
+                                 str(report.longrepr))
+            return
+        reason = said or (crash.message if crash is not None else str(report.longrepr))
+        reporter._add_simple("error", bin_xml_escape(f"infrastructure error: {reason}"),
+                             str(report.longrepr))
 
     return append

@@ -16,7 +16,9 @@ FAILED = ("failed", "error")
 
 
 def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")[:300]
+    """A table cell: the test's name or the whole reason, its lines kept as breaks."""
+    lines = (" ".join(line.split()) for line in str(text).splitlines())
+    return "<br>".join(line for line in lines if line).replace("|", "\\|")
 
 
 def _link(row: dict, trail_url: str | None) -> str:
