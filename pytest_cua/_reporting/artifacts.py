@@ -63,22 +63,28 @@ def write_trail(config: Any, item: Any, trail: Trail, outcome: str, settings: Se
 
 def html_extras(extras: Any, trail: Trail, image_format: str,
                 self_contained: bool = False) -> list[dict]:
-    """pytest-html extras: the step table, then each model turn's screenshot with its
-    actions drawn over it, the screenshot stored once. A self-contained report gets it as
-    HTML (the image lazily loaded, the markers as SVG over it: base64 once); otherwise one
-    SVG file per turn, which pytest-html writes beside the report and links."""
-    items = [extras.html(html_trail.step_table(trail))]
+    """pytest-html extras, what a reader of a failure needs first: the failing step's whole
+    reason and its last picture (what differs outlined), then the step table, then every
+    turn. A self-contained report shows the turns as a filmstrip of small pictures, each
+    full size on a click (the image stored once, base64); otherwise one SVG file per turn,
+    which pytest-html shows one at a time."""
+    items = []
+    failing = html_trail.failing_step(trail)
+    if failing is not None:
+        items.append(extras.html(html_trail.failure_html(failing, image_format)))
+    items.append(extras.html(html_trail.step_table(trail)))
+    strip = []
     for step in trail.steps:
         for turn in step.turns:
             name = (f"step {step.index + 1} ({step.kind}) turn {turn.index + 1}: "
                     f"{html_trail.turn_summary(turn)}")[:200]
             if self_contained:
-                figure = html_trail.figure_html(turn, image_format, name)
-                if figure:
-                    items.append(extras.html(figure))
+                strip.append(html_trail.figure_html(turn, image_format, name, small=True))
                 continue
             picture = html_trail.marked_svg(turn, image_format)
             if picture is not None:
                 items.append(extras.image(base64.b64encode(picture).decode("ascii"), name=name,
                                           mime_type="image/svg+xml", extension="svg"))
+    if any(strip):
+        items.append(extras.html(html_trail.filmstrip_html(strip)))
     return items

@@ -47,13 +47,16 @@ def marks(turn: TurnRecord) -> str:
     return images.markers([a.action for a in turn.actions], turn.outlines)
 
 
-def figure_html(turn: TurnRecord, fmt: str, caption: str) -> str:
-    """The turn's screenshot (loaded lazily) with its markers as SVG over it, as HTML."""
+def figure_html(turn: TurnRecord, fmt: str, caption: str, small: bool = False) -> str:
+    """The turn's screenshot (loaded lazily) with its markers as SVG over it, as HTML; a
+    `small` one is a filmstrip frame, full size while it has the focus (a click)."""
     image = stored_image(turn, fmt)
     if image is None:
         return ""
     width, height = turn.screenshot_size
-    return (f'<figure class="cua-turn" style="margin:8px 0;max-width:{width}px">'
+    shown = ('class="cua-turn cua-frame" tabindex="0" title="click for full size" '
+             if small else f'class="cua-turn" style="margin:8px 0;max-width:{width}px"')
+    return (f'<figure {shown}>'
             '<div style="position:relative;line-height:0">'
             f'<img src="{_data_url(image)}" loading="lazy" width="{width}" height="{height}" '
             f'alt="{escape(caption)}" style="width:100%;height:auto">'
@@ -61,6 +64,36 @@ def figure_html(turn: TurnRecord, fmt: str, caption: str) -> str:
             'style="position:absolute;inset:0;width:100%;height:100%;pointer-events:none">'
             f"{marks(turn)}</svg></div>"
             f"<figcaption>{escape(caption)}</figcaption></figure>")
+
+
+# A filmstrip of small pictures; the one with the focus (clicked, or tabbed to) full size.
+_STRIP_CSS = (".cua-strip{display:flex;flex-wrap:wrap;gap:6px;align-items:flex-start}"
+              ".cua-frame{width:180px;margin:0;cursor:zoom-in;font-size:11px}"
+              ".cua-frame:focus{width:100%;cursor:zoom-out;outline:2px solid #1565c0}"
+              ".cua-frame figcaption{overflow:hidden;text-overflow:ellipsis;"
+              "white-space:nowrap}.cua-frame:focus figcaption{white-space:normal}")
+
+
+def filmstrip_html(figures: list[str]) -> str:
+    return (f"<style>{_STRIP_CSS}</style><p>Every turn (click a picture for full size):</p>"
+            f'<div class="cua-strip">{"".join(figures)}</div>')
+
+
+def failure_html(step: StepResult, fmt: str) -> str:
+    """The failing step first: its whole reason, and the last picture of it (the page the
+    replay stopped on, what differs outlined), at a size that leaves the traceback near."""
+    picture = ""
+    if step.turns:
+        last = step.turns[-1]
+        picture = figure_html(last, fmt, f"step {step.index + 1}, turn {last.index + 1}: "
+                              f"{turn_summary(last)}").replace(
+            f"max-width:{last.screenshot_size[0]}px", "max-width:720px", 1)
+    return (f'<div class="cua-failure" style="border-left:4px solid #c62828;padding:4px 10px;'
+            f'margin:6px 0"><p style="margin:0"><b>CUA {escape(step.kind)} '
+            f'{step.index + 1} {escape(SOURCES.get(step.source, step.source))}:</b> '
+            f"{escape(step.instruction)}</p>"
+            f'<pre style="white-space:pre-wrap;color:#8e1b1b;margin:4px 0">'
+            f"{escape(step.reason)}</pre>{picture}</div>")
 
 
 def _data_url(image: tuple[bytes, str]) -> str:
