@@ -15,7 +15,7 @@ EXAMPLE = Path(__file__).parent.parent / "example_suite"
 CLEAR = "test_clear_done_errands_after_confirming"
 # The whole reason of the broken "Clear done" step, as every view must show it.
 REASON = ('replay mismatch: clicking button "Remove" changed nothing (waited 1 s): '
-          '"pay rent", "×" and checkbox "done" (checked) are still shown')
+          '"pay rent", "\u00d7" and checkbox "done" (checked) are still shown')
 
 
 @pytest.fixture
