@@ -98,6 +98,10 @@ def test_each_view_shows_the_whole_reason_the_outlined_picture_and_the_trail(bro
                 if a["type"] == "image/svg+xml"]
     assert any('class="cua-mark outline"' in (broken.path / "allure-results" / name).read_text()
                for name in pictures)
+    assert {"name": "cua_failure", "value": "replay mismatch"} in clear["labels"]
+    assert any(a["name"] == "where step 2 failed" for a in clear["attachments"])  # unfolded
+    step = next(s for s in clear["steps"] if "Clear the done errands" in s["name"])
+    assert step["status"] == "failed" and step["steps"][-1]["status"] == "failed"
     assert errors == []
 
 

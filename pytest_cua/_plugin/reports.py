@@ -16,7 +16,13 @@ import pytest
 
 from .._replay import cassettes
 from .._reporting import artifacts, html_trail, junit, live
-from ..errors import CuaBudgetExceeded, CuaCassetteError, CuaConfigError, CuaProviderError
+from ..errors import (
+    CuaBudgetExceeded,
+    CuaCassetteError,
+    CuaConfigError,
+    CuaProviderError,
+    CuaReplayMismatch,
+)
 from ..settings import Settings
 from ..trail import Trail
 from . import stash
@@ -41,6 +47,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
         report.cua_infrastructure = True  # type: ignore[attr-defined]
     if report.when == "call":
         item.stash[stash.PASSED] = report.passed
+        if report.failed and allure_on(item.config):
+            _label_failure(report, call)
     trail = stash.trail_of(item)
     if trail is None:
         return report
@@ -52,6 +60,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     except Exception:
         report.sections.append(("pytest-cua reporting error", traceback.format_exc()))
     return report
+
+
+# Why a test failed, as a label Allure 3's category rules match (see docs/reports.md):
+# stable words, whatever the message says.
+FAILURE_LABEL = "cua_failure"
+
+
+def _label_failure(report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
+    allure = live.load_allure()
+    if allure is None:
+        return
+    if getattr(report, "cua_infrastructure", False):
+        kind = "infrastructure"
+    elif call.excinfo is not None and call.excinfo.errisinstance(CuaReplayMismatch):
+        kind = "replay mismatch"
+    else:
+        kind = "product"
+    allure.dynamic.label(FAILURE_LABEL, kind)
 
 
 def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:

@@ -24,6 +24,7 @@ class AllureSteps:
         self.allure = allure
         self.image_format = image_format
         self._open: Any = None
+        self._turn: Any = None  # the last turn's step, open until the step's end is known
 
     def step_started(self, step: StepResult) -> None:
         self._open = self.allure.step(step.title)
@@ -34,21 +35,34 @@ class AllureSteps:
         picture = html_trail.marked_svg(turn, self.image_format)
         titles = [html_trail.named(a) + (f" - failed: {a.error}" if a.error else "")
                   for a in turn.actions] or [html_trail.turn_summary(turn)]
+        self._close_turn(None)
         for position, title in enumerate(titles):
-            with allure.step(f"turn {turn.index + 1}: {title}"):
-                if picture and position == 0:  # the screenshot once, the actions over it
-                    allure.attach(picture, name="screenshot",
-                                  attachment_type=allure.attachment_type.SVG)
-                if turn.reasoning and position == 0:
-                    allure.attach("\n".join(turn.reasoning), name="reasoning",
-                                  attachment_type=allure.attachment_type.TEXT)
+            opened = allure.step(f"turn {turn.index + 1}: {title}")
+            opened.__enter__()
+            if picture and position == 0:  # the screenshot once, the actions over it
+                allure.attach(picture, name="screenshot",
+                              attachment_type=allure.attachment_type.SVG)
+            if turn.reasoning and position == 0:
+                allure.attach("\n".join(turn.reasoning), name="reasoning",
+                              attachment_type=allure.attachment_type.TEXT)
+            if position < len(titles) - 1:
+                opened.__exit__(None, None, None)
+            else:  # the step's last turn so far: it fails with the step, if the step fails
+                self._turn = opened
         if turn.safety_checks:
             lines = [f"{c.get('code')} ({c.get('id')}): {c.get('message')}"
                      for c in turn.safety_checks]
             allure.attach("\n".join([*lines, turn.safety_decision or ""]), name="safety checks",
                           attachment_type=allure.attachment_type.TEXT)
 
+    def _close_turn(self, error: BaseException | None) -> None:
+        opened, self._turn = self._turn, None
+        if opened is not None:
+            opened.__exit__(*((type(error), error, error.__traceback__) if error is not None
+                              else (None, None, None)))
+
     def step_finished(self, step: StepResult, error: BaseException | None) -> None:
+        self._close_turn(error)
         if self._open is None:
             return
         model_turns = [t for t in step.turns if not t.replayed]
@@ -66,8 +80,14 @@ class AllureSteps:
         opened, self._open = self._open, None
         if error is None:
             opened.__exit__(None, None, None)
-        else:
-            opened.__exit__(type(error), error, error.__traceback__)
+            return
+        opened.__exit__(type(error), error, error.__traceback__)
+        # The failing picture at the test's level, shown without opening any step.
+        picture = html_trail.marked_svg(step.turns[-1], self.image_format) if step.turns \
+            else None
+        if picture:
+            self.allure.attach(picture, name=f"where step {step.index + 1} failed",
+                               attachment_type=self.allure.attachment_type.SVG)
 
 
 def heal_result(step: StepResult) -> str:
