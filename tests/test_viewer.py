@@ -163,8 +163,14 @@ def test_the_index_filters_searches_and_sorts(run_suite, page, errors):
         return [r.split("[")[0].split("::")[-1] for r in page.eval_on_selector_all(
             "#trails tbody tr:not([hidden]) td:first-child a", "as => as.map(a => a.textContent)")]
 
+    def total(column: str) -> str:
+        heads = page.locator("#trails thead th").all_inner_texts()
+        return page.locator("#trails tfoot td").nth(heads.index(column)).inner_text()
+
+    assert (total("test"), total("model turns")) == ("total (2)", "7")
     page.uncheck("input[name=passed]")
     assert visible() == ["test_fails"]
+    assert (total("test"), total("model turns")) == ("total of 1 shown", "2")  # the filter's
     page.check("input[name=passed]")
     page.fill("#search", "sign")
     assert visible() == ["test_signs_up"]

@@ -152,6 +152,15 @@ def anchor(trail: Trail) -> str:
     return f"#step-{step.index + 1}" + (f"-turn-{len(step.turns)}" if step.turns else "")
 
 
+def heal_result(step: StepResult) -> str:
+    """How a heal ended, said once it has: only a step the model finished is healed."""
+    if step.source == "healed":
+        return "healed through the model"
+    if step.outcome == Outcome.ERROR:
+        return "not healed, the model could not be asked"
+    return "not healed, the model could not do it either"
+
+
 def _turn_data(turn: TurnRecord, fmt: str) -> dict[str, Any]:
     image = stored_image(turn, fmt)
     actions = [a.action for a in turn.actions]
@@ -179,6 +188,7 @@ def trail_data(trail: Trail, outcome: str, fmt: str) -> dict[str, Any]:
         "n": step.index + 1, "kind": step.kind, "instruction": step.instruction,
         "outcome": step.outcome, "reason": step.reason, "answer": step.answer,
         "source": SOURCES.get(step.source, step.source), "heal": step.heal_reason,
+        "healed": heal_result(step),
         "notes": list(step.notes),
         "seconds": round(step.seconds, 2), "tokens": step.input_tokens + step.output_tokens,
         "cost": cost(step), "turns": [_turn_data(turn, fmt) for turn in step.turns],

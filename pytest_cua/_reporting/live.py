@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .._run.store import write_atomic
-from ..trail import Outcome, Source, StepResult, TurnRecord
+from ..trail import StepResult, TurnRecord
 from . import html_trail
 
 # Allure 3 opens an attachment of this type in Playwright's trace viewer.
@@ -72,8 +72,9 @@ class AllureSteps:
             f"cost {html_trail.cost(step)}", name="verdict",
             attachment_type=self.allure.attachment_type.TEXT)
         if step.heal_reason:
-            self.allure.attach(step.heal_reason, name=f"{heal_result(step)}: the cassette "
-                               "did not match", attachment_type=self.allure.attachment_type.TEXT)
+            said = html_trail.heal_result(step)
+            self.allure.attach(step.heal_reason, name=f"{said}: the cassette did not match",
+                               attachment_type=self.allure.attachment_type.TEXT)
         for note in step.notes:
             self.allure.attach(note, name="replay",
                                attachment_type=self.allure.attachment_type.TEXT)
@@ -88,15 +89,6 @@ class AllureSteps:
         if picture:
             self.allure.attach(picture, name=f"where step {step.index + 1} failed",
                                attachment_type=self.allure.attachment_type.SVG)
-
-
-def heal_result(step: StepResult) -> str:
-    """How a heal ended, said once it has: only a step the model finished is healed."""
-    if step.source == Source.HEALED:
-        return "healed through the model"
-    if step.outcome == Outcome.ERROR:
-        return "not healed, the model could not be asked"
-    return "not healed, the model could not do it either"
 
 
 class TerminalLines:
@@ -119,7 +111,8 @@ class TerminalLines:
 
     def step_finished(self, step: StepResult, error: BaseException | None) -> None:
         if step.heal_reason:
-            self.write_line(f"    cua {step.kind} #{step.index + 1} {heal_result(step)}: "
+            said = html_trail.heal_result(step)
+            self.write_line(f"    cua {step.kind} #{step.index + 1} {said}: "
                             + step.heal_reason.splitlines()[0])
         for note in step.notes:
             self.write_line(f"    cua {step.kind} #{step.index + 1}: {note}")

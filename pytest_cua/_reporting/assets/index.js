@@ -18,6 +18,19 @@
       shown += visible;
     }
     document.getElementById('shown').textContent = `${shown} of ${rows.length} shown`;
+    total(rows.filter(row => !row.hidden));
+  };
+  // The totals row adds up the tests shown, so a filter's totals read right.
+  const foot = table.tFoot.rows[0], cost = foot.cells.length - 2;
+  const total = visible => {
+    foot.cells[0].textContent = visible.length === rows.length ? `total (${rows.length})`
+      : `total of ${visible.length} shown`;
+    for (let c = 3; c <= cost; c++) {
+      const values = visible.map(row => Number(row.cells[c].dataset.sort));
+      const sum = values.filter(v => v >= 0).reduce((a, b) => a + b, 0);
+      foot.cells[c].textContent = c < cost ? String(sum)
+        : `$${sum.toFixed(4)}${values.some(v => v < 0) ? ' + unknown' : ''}`;
+    }
   };
   boxes.forEach(b => b.addEventListener('change', apply));
   search.addEventListener('input', apply);

@@ -42,7 +42,7 @@
       el('div', {class: 'title'}, `${step.n}. ${step.kind}: ${step.instruction}`),
       el('div', {class: 'meta'},
         el('span', {class: `tag ${step.outcome}`}, step.outcome),
-        el('span', {class: `tag ${step.source.split(' ')[0]}`}, step.source),
+        el('span', {class: `tag ${step.source.split(' ').pop()}`}, step.source),
         `${step.turns.length} turns · ${step.seconds}s · ${step.tokens} tokens · ${step.cost}`)));
   });
   const stage = el('div', {id: 'stage'});
@@ -119,7 +119,7 @@
       el('p', {class: `verdict ${step.outcome}`}, `${step.outcome}` +
         (step.answer !== null && step.answer !== undefined ? `: answer ${step.answer}` : '')
         + (step.reason ? `: ${step.reason}` : '')),
-      step.heal ? el('p', {class: 'meta'}, `${step.source === 'healed' ? 'healed' : 'the model could not heal'}: ${step.heal}`) : null,
+      step.heal ? el('p', {class: 'meta'}, `${step.healed}: ${step.heal}`) : null,
       ...(step.notes || []).map(note => el('p', {class: 'meta'}, note)),
       turn ? list(turn.actions, a => el('li', {}, a.description,
         a.error ? el('span', {class: 'error-text'}, ` (${a.error})`) : null)) : null,
