@@ -92,6 +92,34 @@ def test_keys_move_through_turns_and_steps_and_links_open_a_turn(run_suite, page
     assert errors == []
 
 
+def test_the_picture_zooms_shows_the_page_after_and_steps_take_the_focus(run_suite, page,
+                                                                        errors):
+    pytester, _ = run_suite
+    page.goto((pytester.path / "trails/test_suite.py-test_signs_up-chromium.html").as_uri())
+    stage = page.locator("#stage")
+    narrow = stage.bounding_box()["width"]
+    page.keyboard.press("z")  # the picture across the whole view
+    assert stage.bounding_box()["width"] > narrow * 1.3
+    stage.click()
+    assert abs(stage.bounding_box()["width"] - narrow) < 2
+    before = page.locator("#stage img").get_attribute("src")
+    page.keyboard.press("a")  # the page the turn's actions left: the next turn's picture
+    assert page.locator("body").get_attribute("data-view") == "after"
+    after = page.locator("#stage img").get_attribute("src")
+    page.keyboard.press("ArrowRight")
+    assert page.locator("body").get_attribute("data-view") == "after"
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("a")
+    assert page.locator("#stage img").get_attribute("src") == before != after
+    page.locator("#steps li").nth(1).focus()  # the keyboard alone: Tab to a step, Enter
+    page.keyboard.press("Enter")
+    assert shown(page) == (2, 1)
+    page.locator("#film figure").nth(1).focus()
+    page.keyboard.press("Enter")
+    assert shown(page) == (1, 2)
+    assert errors == []
+
+
 def test_a_failing_trail_opens_at_the_failing_turn_from_the_ci_output(run_suite, page,
                                                                        errors):
     pytester, result = run_suite

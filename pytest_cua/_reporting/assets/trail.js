@@ -32,12 +32,17 @@
       el('label', {}, 'speed ', el('select', {id: 'speed'},
         ...[['2000', '0.5x'], ['1000', '1x'], ['500', '2x'], ['250', '4x']].map(([ms, label]) =>
           el('option', ms === '1000' ? {value: ms, selected: ''} : {value: ms}, label)))),
+      el('button', {id: 'zoom', type: 'button', 'aria-pressed': 'false',
+                    onclick: () => zoom()}, 'zoom'),
+      el('button', {id: 'after', type: 'button', 'aria-pressed': 'false',
+                    onclick: () => flip()}, 'after'),
       el('span', {id: 'where'}),
       el('span', {class: 'meta'}, 'keys: ', el('kbd', {}, '←'), el('kbd', {}, '→'), ' turn, ',
-        el('kbd', {}, '↑'), el('kbd', {}, '↓'), ' step, ', el('kbd', {}, 'space'), ' play')));
+        el('kbd', {}, '↑'), el('kbd', {}, '↓'), ' step, ', el('kbd', {}, 'space'), ' play, ', el('kbd', {}, 'z'), ' zoom, ',
+        el('kbd', {}, 'a'), ' before/after')));
   const stepList = el('ol', {id: 'steps'});
   data.steps.forEach((step, s) => {
-    stepList.append(el('li', {class: step.outcome, 'data-step': step.n,
+    stepList.append(el('li', {class: step.outcome, 'data-step': step.n, tabindex: '0',
                               onclick: () => go(places.findIndex(p => p.s === s))},
       el('div', {class: 'title'}, `${step.n}. ${step.kind}: ${step.instruction}`),
       el('div', {class: 'meta'},
@@ -53,7 +58,7 @@
     const step = data.steps[place.s], turn = step.turns[place.t];
     const failed = ['failed', 'error'].includes(step.outcome) && place.t === step.turns.length - 1;
     film.append(el('figure', {class: failed ? 'failed' : '', 'data-place': index,
-                              onclick: () => go(index)},
+                              tabindex: '0', onclick: () => go(index)},
       turn && turn.image ? el('img', {src: turn.image, loading: 'lazy', alt: ''})
         : el('div', {class: 'blank'}),
       el('figcaption', {}, `${step.n}.${turn ? turn.n : '-'}`)));
@@ -145,7 +150,11 @@
     for (const figure of film.children)
       figure.classList.toggle('current', Number(figure.dataset.place) === at);
     film.children[at].scrollIntoView({block: 'nearest', inline: 'nearest'});
-    picture(turn, animate);
+    // "after": the page this turn's actions left, as the next turn saw it.
+    const next = places[at + 1] && data.steps[places[at + 1].s].turns[places[at + 1].t];
+    const after = showAfter && next && next.image;
+    document.body.dataset.view = after ? 'after' : 'before';
+    picture(after ? {...next, marks: '', points: []} : turn, animate && !after);
     describe(step, turn);
     document.getElementById('where').textContent =
       `step ${step.n}/${data.steps.length}` + (turn ? `, turn ${turn.n}/${step.turns.length}` : '');
@@ -156,6 +165,17 @@
     const index = places.findIndex(p => p.s === s);
     if (index >= 0) go(index);
   };
+  let showAfter = false;
+  const zoom = () => {  // the picture across the whole view, details below it
+    const on = document.body.classList.toggle('zoomed');
+    document.getElementById('zoom').setAttribute('aria-pressed', String(on));
+  };
+  const flip = () => {
+    showAfter = !showAfter;
+    document.getElementById('after').setAttribute('aria-pressed', String(showAfter));
+    go(at);
+  };
+  stage.addEventListener('click', zoom);
   const toggle = () => {
     const button = document.getElementById('play');
     if (timer) { clearInterval(timer); timer = null; button.textContent = '▶ play'; return; }
@@ -174,7 +194,9 @@
       ArrowLeft: () => go(at - 1), k: () => go(at - 1),
       ArrowDown: () => stepBy(1), n: () => stepBy(1),
       ArrowUp: () => stepBy(-1), p: () => stepBy(-1),
-      Home: () => go(0), End: () => go(places.length - 1), ' ': () => toggle()};
+      Home: () => go(0), End: () => go(places.length - 1), ' ': () => toggle(),
+      z: () => zoom(), a: () => flip(),
+      Enter: () => event.target.click && event.target !== document.body && event.target.click()};
     if (actions[event.key]) { event.preventDefault(); actions[event.key](); }
   });
   window.addEventListener('hashchange', () => { const index = fromHash(); if (index >= 0) go(index); });
