@@ -83,8 +83,9 @@ def test_pytest_html_has_one_picture_per_turn_and_the_step_table(suite):
     assert "Type Ada as the name" in table and "The heading says Sign up" in table
     assert "scroll at (400, 300) by (0, 200)" in table
     failed = [e for r in tests["test_suite.py::test_fails[chromium]"] for e in r["extras"]]
-    table = next(e["content"] for e in failed if e["format_type"] == "html")
-    assert "no Delete button anywhere" in table and "failed" in table
+    first, table = (e["content"] for e in failed[:2])  # the failure first, then the table
+    assert 'class="cua-failure"' in first and "no Delete button anywhere" in first
+    assert "cua-steps" in table and "failed" in table
 
 
 def test_self_contained_html_embeds_each_screenshot_once(suite):
@@ -93,8 +94,9 @@ def test_self_contained_html_embeds_each_screenshot_once(suite):
     result.assert_outcomes(passed=1, failed=1)
     tests = html_tests(suite.path / "report.html")
     extras = [e for r in tests["test_suite.py::test_signs_up[chromium]"] for e in r["extras"]]
-    figures = [e["content"] for e in extras if e["format_type"] == "html"
-               and "cua-turn" in e["content"]]
+    strip = next(e["content"] for e in extras if e["format_type"] == "html"
+                 and "cua-strip" in e["content"])  # one filmstrip of every turn
+    figures = strip.split('<figure class="cua-turn cua-frame"')[1:]
     assert len(figures) == 5 and all('loading="lazy"' in f for f in figures)
     data = re.search(r'src="data:image/png;base64,([^"]+)"', figures[0]).group(1)
     with Image.open(io.BytesIO(base64.b64decode(data))) as image:
