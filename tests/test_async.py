@@ -168,7 +168,7 @@ def test_async_cassettes_record_replay_and_catch_a_change(cua_pytester, monkeypa
     changed = run("replay", scripted=False)
     changed.assert_outcomes(failed=1)
     changed.stdout.fnmatch_lines(["*CuaReplayMismatch*step 1 'Type Ada as the name'*",
-                                  "*expected textbox \"Name\"*"])
+                                  '*clicking textbox "Name" failed: there is no textbox "Name"*'])
 
 
 FAMILY_INNER = INNER.split("@pytest.mark.asyncio")[0] + """
