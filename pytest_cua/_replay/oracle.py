@@ -302,11 +302,10 @@ class Replayer:
         turn.replayed = True
         turn.reasoning = ["the page when the replay stopped: " + problem.splitlines()[0]]
         boxes = yield from frames.outlines(self.computer.page.main_frame, self._differing)
-        scale = shot.scale
-        turn.outlines = [[x * scale.shot_width / scale.page_width,
-                          y * scale.shot_height / scale.page_height,
-                          w * scale.shot_width / scale.page_width,
-                          h * scale.shot_height / scale.page_height] for x, y, w, h in boxes]
+        for x, y, w, h in boxes:  # page pixels to the screenshot's
+            (left, top), (right, bottom) = shot.scale.to_shot(x, y), shot.scale.to_shot(x + w,
+                                                                                      y + h)
+            turn.outlines.append([left, top, right - left, bottom - top])
         self.host.announce(step)
 
     def _outcome(self, step: StepResult, recorded: RecordedStep) -> drive.Probe[str]:
@@ -336,8 +335,8 @@ class Replayer:
                 got = likeness.change(before.shown(learned) if before else [], shown)
                 differences = reasons.change_reason(wanted, got, shown, likeness)
             else:
-                differences = reasons.evidence_reason(
-                    _without(expected, recorded.evidence_paths, learned), shown, likeness)
+                judged = _without(expected, recorded.evidence_paths, learned)
+                differences = reasons.evidence_reason(judged, shown, likeness)
             if not differences:
                 step.readings = (before, now)
                 step.notes += [
@@ -347,8 +346,8 @@ class Replayer:
             if time.monotonic() >= deadline:
                 break
             yield (lambda: self.computer.page.wait_for_timeout(POLL_MS))
-        self._differing = _differing(now, learned, expected, likeness,
-                                     before.shown(learned) if before else [])
+        self._differing = _differing(now, learned, likeness, *(
+            (wanted, got) if isinstance(expected, dict) else (judged, None)))
         waited = f"waited {self.settings.replay_timeout:g} s"
         if isinstance(expected, dict):
             did = ("changed nothing" if not (got["appeared"] or got["disappeared"])
@@ -481,15 +480,17 @@ def _moved(action: dict, point: tuple[int, int]) -> dict:
     return {**action, "path": [{"x": p["x"] + dx, "y": p["y"] + dy} for p in path]}
 
 
-def _differing(now: Reading, learned: Iterable[str], expected: Any, likeness: Likeness,
-               before: Sequence[str]) -> list[str]:
+def _differing(now: Reading, learned: Iterable[str], likeness: Likeness,
+               expected: dict[str, list[str]] | list[str],
+               got: dict[str, list[str]] | None) -> list[str]:
     """The paths of the lines on the page now that make a mismatch: what should have gone
-    and is still there, what appeared unlike the recording, what a check sees otherwise."""
+    and is still there, what appeared unlike the recording (`got`: the change the replay
+    saw), what a check sees otherwise."""
     lines, paths = now.shown_at(learned)
     if isinstance(expected, dict):
-        got = likeness.change(before, lines)
-        still, _ = likeness.missing(expected.get("disappeared") or [], got["disappeared"])
-        _, new = likeness.missing(expected.get("appeared") or [], got["appeared"])
+        seen = got or {"appeared": [], "disappeared": []}
+        still, _ = likeness.missing(expected["disappeared"], seen["disappeared"])
+        _, new = likeness.missing(expected["appeared"], seen["appeared"])
         wrong = [*still, *new]
     else:
         _, wrong = likeness.missing(expected, lines)
